@@ -1,0 +1,196 @@
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CPU_PERIOD_US,
+  assertValidLimits,
+  assertValidName,
+  cpuQuotaUs,
+  isValidName,
+  listCgroupNames,
+  makeCgroupDir,
+  makeParentDir,
+  readKeyed,
+  readNumber,
+  readPids,
+  removeCgroupDirs,
+  signalCgroup,
+  writeCgroupFile,
+  writeOptionalCgroupFile,
+  type WriteHint,
+} from './common.js';
+import { formatBytes } from './size.js';
+import type { Cgroup, CgroupDriver, MemorySample, ResourceLimits } from './types.js';
+
+type OptionalController = 'pids' | 'cpu' | 'cpuacct';
+const OPTIONAL_CONTROLLERS: readonly OptionalController[] = ['pids', 'cpu', 'cpuacct'];
+
+/** The kernel reports "no limit" as PAGE_COUNTER_MAX pages, about 2^63 bytes. */
+const UNLIMITED_THRESHOLD = 2 ** 60;
+
+type ControllerMounts = { memory: string } & Partial<Record<OptionalController, string>>;
+type ControllerDirs = ControllerMounts;
+
+/** Follows symlinks and combined mounts such as `cpu,cpuacct`. */
+function findControllerMount(root: string, controller: string): string | undefined {
+  const direct = join(root, controller);
+  if (existsSync(direct)) return realpathSync(direct);
+  const combined = readdirSync(root).find((entry) => entry.split(',').includes(controller));
+  return combined === undefined ? undefined : realpathSync(join(root, combined));
+}
+
+function resolveMounts(root: string): ControllerMounts {
+  const memory = findControllerMount(root, 'memory');
+  if (memory === undefined) throw new Error(`cgroup v1: the memory controller is not mounted under ${root}`);
+  const mounts: ControllerMounts = { memory };
+  for (const controller of OPTIONAL_CONTROLLERS) {
+    const mount = findControllerMount(root, controller);
+    if (mount !== undefined) mounts[controller] = mount;
+  }
+  return mounts;
+}
+
+function uniqueDirs(dirs: ControllerDirs): string[] {
+  return [...new Set(Object.values(dirs))];
+}
+
+function assertControllersFor(limits: ResourceLimits, mounts: ControllerMounts, root: string): void {
+  const missing: string[] = [];
+  if (limits.pids !== undefined && mounts.pids === undefined) missing.push('pids');
+  if (limits.cpus !== undefined && mounts.cpu === undefined) missing.push('cpu');
+  if (missing.length > 0) {
+    throw new Error(`cgroup v1: cannot apply the limits: the ${missing.join(' and ')} controller is not mounted under ${root}`);
+  }
+}
+
+function memoryLimitHint(memoryDir: string, bytes: number): WriteHint {
+  return (code) => {
+    if (code !== 'EBUSY' && code !== 'EINVAL') return undefined;
+    const usage = readNumber(join(memoryDir, 'memory.usage_in_bytes'));
+    if (usage > bytes) return `the limit ${formatBytes(bytes)} is below the current usage of ${formatBytes(usage)}`;
+    if (code === 'EINVAL') return 'memory.limit_in_bytes may not exceed memory.memsw.limit_in_bytes';
+    return undefined;
+  };
+}
+
+function cpuQuotaHint(cpus: number): WriteHint {
+  return (code) =>
+    code === 'EINVAL' ? `cpus ${cpus} is outside what the kernel accepts (the quota must be at least 1 ms per period)` : undefined;
+}
+
+function applyLimits(dirs: ControllerDirs, limits: ResourceLimits): void {
+  writeCgroupFile(join(dirs.memory, 'memory.oom_control'), '0');
+  if (limits.memoryBytes !== undefined) {
+    const value = String(limits.memoryBytes);
+    writeCgroupFile(join(dirs.memory, 'memory.limit_in_bytes'), value, memoryLimitHint(dirs.memory, limits.memoryBytes));
+    writeOptionalCgroupFile(join(dirs.memory, 'memory.memsw.limit_in_bytes'), value);
+  }
+  if (limits.pids !== undefined && dirs.pids !== undefined) {
+    writeCgroupFile(join(dirs.pids, 'pids.max'), String(limits.pids));
+  }
+  if (limits.cpus !== undefined && dirs.cpu !== undefined) {
+    writeCgroupFile(join(dirs.cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+    writeCgroupFile(join(dirs.cpu, 'cpu.cfs_quota_us'), String(cpuQuotaUs(limits.cpus)), cpuQuotaHint(limits.cpus));
+  }
+}
+
+function openV1Cgroup(name: string, dirs: ControllerDirs): Cgroup {
+  const paths = uniqueDirs(dirs);
+  const memoryFile = (file: string): string => join(dirs.memory, file);
+  const processes = (): number[] => readPids(memoryFile('cgroup.procs'));
+
+  return {
+    name,
+    version: 1,
+    paths,
+    files: {
+      memoryCurrent: memoryFile('memory.usage_in_bytes'),
+      oomWatch: {
+        kind: 'v1-eventfd',
+        oomControl: memoryFile('memory.oom_control'),
+        eventControl: memoryFile('cgroup.event_control'),
+      },
+    },
+    addProcess(pid: number): void {
+      for (const dir of paths) writeCgroupFile(join(dir, 'cgroup.procs'), String(pid));
+    },
+    memory(): MemorySample {
+      const limit = readNumber(memoryFile('memory.limit_in_bytes'));
+      return {
+        current: readNumber(memoryFile('memory.usage_in_bytes')),
+        peak: readNumber(memoryFile('memory.max_usage_in_bytes')),
+        limit: limit >= UNLIMITED_THRESHOLD ? null : limit,
+        oomKills: readKeyed(memoryFile('memory.oom_control'), 'oom_kill'),
+      };
+    },
+    pids(): number {
+      return dirs.pids === undefined ? processes().length : readNumber(join(dirs.pids, 'pids.current'));
+    },
+    cpuUsageNs(): number {
+      return dirs.cpuacct === undefined ? 0 : readNumber(join(dirs.cpuacct, 'cpuacct.usage'));
+    },
+    processes,
+    killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+      signalCgroup(processes, signal);
+    },
+    remove(): void {
+      removeCgroupDirs(paths);
+    },
+  };
+}
+
+export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): CgroupDriver {
+  const mounts = resolveMounts(root);
+
+  const dirsFor = (name: string): ControllerDirs => {
+    const dirs: ControllerDirs = { memory: join(mounts.memory, parent, name) };
+    for (const controller of OPTIONAL_CONTROLLERS) {
+      const mount = mounts[controller];
+      if (mount !== undefined) dirs[controller] = join(mount, parent, name);
+    }
+    return dirs;
+  };
+
+  return {
+    version: 1,
+    create(name: string, limits: ResourceLimits): Cgroup {
+      assertValidName(name);
+      assertValidLimits(limits);
+      assertControllersFor(limits, mounts, root);
+      const dirs = dirsFor(name);
+      const paths = uniqueDirs(dirs);
+      const existing = paths.find((dir) => existsSync(dir));
+      if (existing !== undefined) throw new Error(`cgroup: "${name}" already exists (${existing})`);
+
+      const made: string[] = [];
+      try {
+        for (const dir of paths) {
+          makeParentDir(join(dir, '..'));
+          makeCgroupDir(dir, name);
+          made.push(dir);
+        }
+        applyLimits(dirs, limits);
+      } catch (err) {
+        try {
+          removeCgroupDirs(made);
+        } catch {
+          // The original failure is the one worth reporting.
+        }
+        throw err;
+      }
+      return openV1Cgroup(name, dirs);
+    },
+    open(name: string): Cgroup | null {
+      if (!isValidName(name)) return null;
+      const dirs = dirsFor(name);
+      if (!existsSync(dirs.memory)) return null;
+      for (const controller of OPTIONAL_CONTROLLERS) {
+        const dir = dirs[controller];
+        if (dir !== undefined && !existsSync(dir)) delete dirs[controller];
+      }
+      return openV1Cgroup(name, dirs);
+    },
+    list(): string[] {
+      return listCgroupNames(join(mounts.memory, parent));
+    },
+  };
+}
