@@ -1,0 +1,264 @@
+#include "container_child.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "netlink.h"
+#include "step_error.h"
+
+namespace ctr {
+namespace {
+
+const ChildFds* g_fds;
+
+[[noreturn]] void fail(const char* call, const char* path, int err, int status = 126) {
+  StepError e{};
+  e.err = err;
+  copy_cstr(e.call, sizeof e.call, call);
+  copy_cstr(e.path, sizeof e.path, path);
+  ssize_t unused = write(g_fds->error_fd, &e, sizeof e);
+  (void)unused;
+  _exit(status);
+}
+
+void check(int rc, const char* call, const char* path) {
+  if (rc < 0) fail(call, path, errno);
+}
+
+void check_nl(int rc, const char* call, const char* path) {
+  if (rc < 0) fail(call, path, -rc);
+}
+
+void mkdir_if_missing(const char* path, mode_t mode) {
+  if (mkdir(path, mode) < 0 && errno != EEXIST) fail("mkdir", path, errno);
+}
+
+// mkdir -p for a relative path, with a stack copy to cut at each '/'.
+void mkdir_parents(const char* path) {
+  char buf[256];
+  copy_cstr(buf, sizeof buf, path);
+  for (char* p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir_if_missing(buf, 0755);
+    *p = '/';
+  }
+  mkdir_if_missing(buf, 0755);
+}
+
+void wait_for_parent(int sync_fd) {
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(sync_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(1);  // the parent gave up: nothing to report to
+  close(sync_fd);
+}
+
+void setup_network(const NetPlan& net) {
+  if (!net.enabled) return;
+  int sock = nl_open();
+  check_nl(sock, "socket(NETLINK_ROUTE)", "");
+  check_nl(nl_link_up(sock, "lo"), "netlink: set link up", "lo");
+  check_nl(nl_add_address(sock, net.ifname, net.addr, net.prefix), "netlink: add address to", net.ifname);
+  check_nl(nl_link_up(sock, net.ifname), "netlink: set link up", net.ifname);
+  check_nl(nl_add_route(sock, net.ifname, net.gateway, 32, 0), "netlink: add route to the host end on", net.ifname);
+  check_nl(nl_add_route(sock, net.ifname, 0, 0, net.gateway), "netlink: add default route on", net.ifname);
+  close(sock);
+}
+
+void make_device(const char* path, unsigned major_no, unsigned minor_no) {
+  check(mknod(path, S_IFCHR | 0666, makedev(major_no, minor_no)), "mknod", path);
+}
+
+void make_symlink(const char* target, const char* path) {
+  check(symlink(target, path), "symlink", path);
+}
+
+// Run with the rootfs as the working directory: every path is relative to it.
+void mount_filesystems(const SpawnPlan& plan) {
+  mkdir_if_missing("proc", 0555);
+  check(mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount proc on", "/proc");
+  mkdir_if_missing("sys", 0555);
+  check(mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount sysfs on", "/sys");
+  mkdir_if_missing("dev", 0755);
+  check(mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"), "mount tmpfs on", "/dev");
+  make_device("dev/null", 1, 3);
+  make_device("dev/zero", 1, 5);
+  make_device("dev/full", 1, 7);
+  make_device("dev/random", 1, 8);
+  make_device("dev/urandom", 1, 9);
+  make_device("dev/tty", 5, 0);
+  mkdir_if_missing("dev/pts", 0755);
+  check(mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"),
+        "mount devpts on", "/dev/pts");
+  make_symlink("pts/ptmx", "dev/ptmx");
+  mkdir_if_missing("dev/shm", 01777);
+  check(mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"), "mount tmpfs on",
+        "/dev/shm");
+  make_symlink("/proc/self/fd", "dev/fd");
+  make_symlink("/proc/self/fd/0", "dev/stdin");
+  make_symlink("/proc/self/fd/1", "dev/stdout");
+  make_symlink("/proc/self/fd/2", "dev/stderr");
+  for (size_t i = 0; i < plan.mount_count; i++) {
+    const BindMount& m = plan.mounts[i];
+    mkdir_parents(m.target);
+    check(mount(m.source, m.target, nullptr, MS_BIND | MS_REC, nullptr), "bind mount", m.source);
+    if (m.readonly) {
+      check(mount(nullptr, m.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr),
+            "remount read-only", m.target);
+    }
+  }
+}
+
+void enter_rootfs(const SpawnPlan& plan) {
+  check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private", "/");
+  check(mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr), "bind mount rootfs", plan.rootfs);
+  check(chdir(plan.rootfs), "chdir", plan.rootfs);
+  mount_filesystems(plan);
+  check(static_cast<int>(syscall(SYS_pivot_root, ".", ".")), "pivot_root", plan.rootfs);
+  check(umount2(".", MNT_DETACH), "detach the old root", "/");
+  check(chdir("/"), "chdir", "/");
+}
+
+// What runtimes hide from a container, and what they make read-only.
+void mask_kernel_files() {
+  static const char* const kMaskedFiles[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"};
+  static const char* const kMaskedDirs[] = {"/proc/acpi", "/proc/scsi", "/sys/firmware"};
+  static const char* const kReadOnly[] = {"/proc/sys", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger"};
+  for (const char* path : kMaskedFiles) {
+    if (mount("/dev/null", path, nullptr, MS_BIND, nullptr) < 0 && errno != ENOENT) fail("mask", path, errno);
+  }
+  for (const char* path : kMaskedDirs) {
+    if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") < 0 && errno != ENOENT) fail("mask", path, errno);
+  }
+  for (const char* path : kReadOnly) {
+    if (mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;
+      fail("bind mount", path, errno);
+    }
+    check(mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+          "remount read-only", path);
+  }
+}
+
+void send_fd(int sock, int fd) {
+  char byte = 'm';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  check(static_cast<int>(sendmsg(sock, &msg, MSG_NOSIGNAL)), "sendmsg(pty master)", "");
+}
+
+// Node opens its own stdio close-on-exec, so an inherited fd is made to survive exec.
+void move_fd(int from, int to, const char* what) {
+  if (from >= 0 && from != to) {
+    check(dup2(from, to), "dup2", what);
+  } else if (fcntl(to, F_SETFD, 0) < 0 && errno != EBADF) {
+    fail("fcntl(F_SETFD)", what, errno);
+  }
+}
+
+// A pty from the container's own devpts: the master goes to the parent, the
+// slave becomes the controlling terminal and stdio.
+void setup_console(const SpawnPlan& plan) {
+  check(setsid(), "setsid", "");
+  if (plan.console == Console::Inherit) {
+    move_fd(plan.stdio[0], 0, "stdin");
+    move_fd(plan.stdio[1], 1, "stdout");
+    move_fd(plan.stdio[2], 2, "stderr");
+    return;
+  }
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  check(master, "open", "/dev/ptmx");
+  int unlock = 0;
+  check(ioctl(master, TIOCSPTLCK, &unlock), "ioctl(TIOCSPTLCK)", "/dev/ptmx");
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  check(slave, "ioctl(TIOCGPTPEER)", "/dev/ptmx");
+  send_fd(g_fds->console_fd, master);
+  close(master);
+  close(g_fds->console_fd);
+  check(ioctl(slave, TIOCSCTTY, 0), "ioctl(TIOCSCTTY)", "the container's pty");
+  for (int fd = 0; fd < 3; fd++) check(dup2(slave, fd), "dup2", "the container's pty");
+  if (slave > 2) close(slave);
+}
+
+void drop_privileges(const SpawnPlan& plan) {
+  for (int cap = 0; cap <= plan.cap_last; cap++) {
+    if (plan.keep_caps & (uint64_t{1} << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail("prctl(PR_CAPBSET_DROP)", "", errno);
+  }
+  check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)", "");
+}
+
+// execvpe() may allocate, so PATH is searched here with a stack buffer.
+[[noreturn]] void exec_command(const SpawnPlan& plan) {
+  const char* file = plan.argv[0];
+  if (strchr(file, '/')) {
+    execve(file, const_cast<char* const*>(plan.argv), const_cast<char* const*>(plan.envp));
+    fail("exec", file, errno, errno == ENOENT ? 127 : 126);
+  }
+  int first_err = ENOENT;
+  char candidate[512];
+  const char* dir = plan.path;
+  while (*dir) {
+    const char* end = strchrnul(dir, ':');
+    size_t len = static_cast<size_t>(end - dir);
+    size_t flen = strlen(file);
+    if (len + 1 + flen < sizeof candidate) {
+      memcpy(candidate, dir, len);
+      candidate[len] = '/';
+      memcpy(candidate + len + 1, file, flen + 1);
+      execve(candidate, const_cast<char* const*>(plan.argv), const_cast<char* const*>(plan.envp));
+      if (errno != ENOENT && errno != ENOTDIR) first_err = errno;
+    }
+    dir = *end ? end + 1 : end;
+  }
+  fail("exec", file, first_err, first_err == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+void container_child(const SpawnPlan& plan, const ChildFds& fds) {
+  g_fds = &fds;
+  // Die with the parent: before release, a dead parent also closes sync_fd.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  wait_for_parent(fds.sync_fd);
+  umask(022);
+  // Only now is the child in its own cgroup, so the cgroup namespace is rooted there.
+  check(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)", "");
+  check(sethostname(plan.hostname, strlen(plan.hostname)), "sethostname", plan.hostname);
+  setup_network(plan.net);
+  enter_rootfs(plan);
+  mask_kernel_files();
+  setup_console(plan);
+  drop_privileges(plan);
+  // Every inherited fd closes at exec (CVE-2024-21626); the error pipe with them.
+  check(static_cast<int>(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC)), "close_range", "");
+  exec_command(plan);
+}
+
+}  // namespace ctr

@@ -1,0 +1,16 @@
+// The code that runs in the cloned child, between clone() and execve().
+// Async-signal-safe only: syscalls and the stack, never malloc.
+#pragma once
+#include "spawn_plan.h"
+
+namespace ctr {
+
+struct ChildFds {
+  int sync_fd;      // read end: one byte means go on, EOF means give up
+  int error_fd;     // write end, close-on-exec
+  int console_fd;   // socket to send the pty master on, or -1
+};
+
+[[noreturn]] void container_child(const SpawnPlan& plan, const ChildFds& fds);
+
+}  // namespace ctr

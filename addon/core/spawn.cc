@@ -1,0 +1,141 @@
+#include "spawn.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <initializer_list>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container_child.h"
+
+namespace ctr {
+namespace {
+
+void close_fd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+int set_error(StepError* err, const char* call, int errnum) {
+  err->err = errnum;
+  copy_cstr(err->call, sizeof err->call, call);
+  err->path[0] = '\0';
+  return -errnum;
+}
+
+int receive_fd(int sock) {
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
+
+}  // namespace
+
+int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
+  int sync_pipe[2], error_pipe[2], console[2] = {-1, -1};
+  if (pipe2(sync_pipe, O_CLOEXEC) < 0) return set_error(err, "pipe2", errno);
+  if (pipe2(error_pipe, O_CLOEXEC) < 0) {
+    int e = errno;
+    close(sync_pipe[0]);
+    close(sync_pipe[1]);
+    return set_error(err, "pipe2", e);
+  }
+  if (plan.console == Console::Pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+    int e = errno;
+    for (int fd : {sync_pipe[0], sync_pipe[1], error_pipe[0], error_pipe[1]}) close(fd);
+    return set_error(err, "socketpair", e);
+  }
+  int pidfd = -1;
+  // The raw syscall without a new stack behaves like fork(): the child runs
+  // on a copy of this stack, and returns 0 here.
+  long pid = syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd,
+                     nullptr, nullptr);
+  if (pid == 0) {
+    close(sync_pipe[1]);
+    close(error_pipe[0]);
+    if (console[0] >= 0) close(console[0]);
+    ChildFds fds{sync_pipe[0], error_pipe[1], console[1]};
+    container_child(plan, fds);
+  }
+  int clone_errno = errno;
+  close(sync_pipe[0]);
+  close(error_pipe[1]);
+  if (console[1] >= 0) close(console[1]);
+  if (pid < 0) {
+    close(sync_pipe[1]);
+    close(error_pipe[0]);
+    if (console[0] >= 0) close(console[0]);
+    return set_error(err, "clone", clone_errno);
+  }
+  out->pid = static_cast<pid_t>(pid);
+  out->pidfd = pidfd;
+  out->sync_fd = sync_pipe[1];
+  out->error_fd = error_pipe[0];
+  out->console_fd = console[0];
+  return 0;
+}
+
+int release_container(Spawned* s, int* pty_master, StepError* err) {
+  char go = 1;
+  ssize_t w;
+  do {
+    w = write(s->sync_fd, &go, 1);
+  } while (w < 0 && errno == EINTR);
+  close_fd(&s->sync_fd);
+  int master = -1;
+  bool wants_console = s->console_fd >= 0;
+  if (wants_console) master = receive_fd(s->console_fd);
+  close_fd(&s->console_fd);
+  StepError child_err{};
+  size_t got = 0;
+  while (got < sizeof child_err) {
+    ssize_t n = read(s->error_fd, reinterpret_cast<char*>(&child_err) + got, sizeof child_err - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close_fd(&s->error_fd);
+  if (got == sizeof child_err) {
+    if (master >= 0) close(master);
+    *err = child_err;
+    return -1;
+  }
+  bool console_missing = wants_console && master < 0;
+  if (got > 0 || w != 1 || console_missing) {
+    set_error(err, w != 1 ? "release the container (write)" : "container setup ended without a report", w != 1 ? EPIPE : EIO);
+    if (master >= 0) close(master);
+    return -1;
+  }
+  if (pty_master) *pty_master = master;
+  else if (master >= 0) close(master);
+  return 0;
+}
+
+void abort_container(Spawned* s) {
+  if (s->pidfd >= 0) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, nullptr, 0);
+  close_fd(&s->sync_fd);
+  close_fd(&s->error_fd);
+  close_fd(&s->console_fd);
+}
+
+}  // namespace ctr

@@ -1,0 +1,215 @@
+#include "reactor.h"
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "errors.h"
+
+namespace ctr {
+namespace {
+
+enum class Kind { Exit, Readable };
+
+struct Watch {
+  Kind kind;
+  int fd;
+  Napi::ThreadSafeFunction callback;
+};
+
+struct ExitStatus {
+  int code;
+  int signal;
+};
+
+class Reactor {
+ public:
+  static Reactor& get(Napi::Env env) {
+    static Reactor* instance = new Reactor(env);
+    return *instance;
+  }
+
+  uint64_t add(Kind kind, int fd, Napi::ThreadSafeFunction tsfn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t id = ++next_id_;
+    watches_.emplace(id, Watch{kind, fd, tsfn});
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = id;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      int err = errno;
+      watches_.erase(id);
+      errno = err;
+      return 0;
+    }
+    return id;
+  }
+
+  void rearm(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = id;
+    epoll_ctl(epfd_, EPOLL_CTL_MOD, it->second.fd, &ev);
+  }
+
+  // Returns false when the watch had already ended.
+  bool remove(uint64_t id) {
+    Napi::ThreadSafeFunction tsfn;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = watches_.find(id);
+      if (it == watches_.end()) return false;
+      epoll_ctl(epfd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+      tsfn = it->second.callback;
+      watches_.erase(it);
+    }
+    tsfn.Release();
+    return true;
+  }
+
+  void shutdown() {
+    uint64_t one = 1;
+    if (write(wake_fd_, &one, sizeof one) < 0) return;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  explicit Reactor(Napi::Env env) {
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_CLOEXEC);
+    if (epfd_ < 0 || wake_fd_ < 0) {
+      throw Napi::Error::New(env, std::string("reactor: epoll_create1/eventfd: ") + strerror(errno));
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = 0;
+    epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void run() {
+    epoll_event events[32];
+    for (;;) {
+      int n = epoll_wait(epfd_, events, 32, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        uint64_t id = events[i].data.u64;
+        if (id == 0) return;
+        fire(id);
+      }
+    }
+  }
+
+  void fire(uint64_t id) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return;
+    Watch watch = it->second;
+    if (watch.kind == Kind::Readable) {
+      lock.unlock();
+      auto* pid = new uint64_t(id);
+      if (watch.callback.NonBlockingCall(pid, [this](Napi::Env env, Napi::Function cb, uint64_t* wid) {
+            uint64_t watch_id = *wid;
+            delete wid;
+            cb.Call({});
+            (void)env;
+            rearm(watch_id);
+          }) != napi_ok) {
+        delete pid;
+      }
+      return;
+    }
+    siginfo_t info{};
+    int rc = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(watch.fd), &info, WEXITED | WNOHANG);
+    if (rc == 0 && info.si_pid == 0) {
+      lock.unlock();
+      rearm(id);
+      return;
+    }
+    // rc < 0: reaped by someone else (ECHILD); the status is unknown.
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, watch.fd, nullptr);
+    watches_.erase(it);
+    lock.unlock();
+    close(watch.fd);
+    auto* status = new ExitStatus{-1, 0};
+    if (rc < 0) info.si_code = 0;
+    if (info.si_code == CLD_EXITED) status->code = info.si_status;
+    else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) status->signal = info.si_status;
+    if (watch.callback.NonBlockingCall(status, [](Napi::Env env, Napi::Function cb, ExitStatus* s) {
+          Napi::Object result = Napi::Object::New(env);
+          result.Set("code", s->code >= 0 ? Napi::Value(Napi::Number::New(env, s->code)) : env.Null());
+          result.Set("signal", s->signal ? Napi::Value(Napi::Number::New(env, s->signal)) : env.Null());
+          delete s;
+          cb.Call({result});
+        }) != napi_ok) {
+      delete status;
+    }
+    watch.callback.Release();
+  }
+
+  int epfd_ = -1;
+  int wake_fd_ = -1;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::map<uint64_t, Watch> watches_;
+  uint64_t next_id_ = 0;
+};
+
+Reactor* g_reactor = nullptr;
+
+Reactor& reactor(Napi::Env env) {
+  g_reactor = &Reactor::get(env);
+  return *g_reactor;
+}
+
+}  // namespace
+
+Napi::Value WatchExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pidfd = info[0].As<Napi::Number>().Int32Value();
+  auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ctr-exit", 0, 1);
+  uint64_t id = reactor(env).add(Kind::Exit, pidfd, tsfn);
+  if (!id) {
+    tsfn.Release();
+    throw_errno(env, "epoll_ctl(ADD)", "pidfd");
+  }
+  return Napi::Number::New(env, static_cast<double>(id));
+}
+
+Napi::Value WatchReadable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  bool keep_alive = info.Length() > 2 && info[2].ToBoolean();
+  auto tsfn = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ctr-readable", 0, 1);
+  if (!keep_alive) tsfn.Unref(env);
+  uint64_t id = reactor(env).add(Kind::Readable, fd, tsfn);
+  if (!id) {
+    tsfn.Release();
+    throw_errno(env, "epoll_ctl(ADD)", "fd");
+  }
+  return Napi::Number::New(env, static_cast<double>(id));
+}
+
+Napi::Value Unwatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  return Napi::Boolean::New(env, reactor(env).remove(id));
+}
+
+void ReactorShutdown() {
+  if (g_reactor) g_reactor->shutdown();
+}
+
+}  // namespace ctr

@@ -1,0 +1,27 @@
+{
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions"],
+    "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers"],
+    "cflags": ["-Wall", "-Wextra", "-Werror"],
+    "defines": ["_GNU_SOURCE"]
+  },
+  "targets": [
+    {
+      "target_name": "ctr_native",
+      "sources": [
+        "addon/core/step_error.cc",
+        "addon/core/netlink.cc",
+        "addon/core/container_child.cc",
+        "addon/core/spawn.cc",
+        "addon/napi/errors.cc",
+        "addon/napi/reactor.cc",
+        "addon/napi/spawn_binding.cc",
+        "addon/napi/netlink_binding.cc",
+        "addon/napi/fd_binding.cc",
+        "addon/napi/module.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+    }
+  ]
+}
