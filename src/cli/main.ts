@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { RuntimeError, UsageError } from '../runtime/errors.js';
+import { registerRootfs } from './rootfs-command.js';
+import { registerRun } from './run-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ctr-tui')
+    .description('Linux containers from the kernel up: run them, watch them, teach with them')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run "ctr-tui --help" for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerRootfs(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; every error is one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`ctr-tui: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof RuntimeError) {
+      process.stderr.write(`ctr-tui: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`ctr-tui: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { formatBytes } from '../runtime/cgroup/size.js';
+import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
+import { startContainer, type RunningContainer } from '../runtime/container.js';
+import type { OomKill } from '../runtime/oom-watch.js';
+import { attachTerminal } from './console.js';
+import { requireRoot } from './require-root.js';
+
+interface RunOptions {
+  name?: string;
+  hostname?: string;
+  ip?: string;
+  hostIp?: string;
+  memory?: string;
+  pids?: string;
+  cpus?: string;
+  rootfs?: string;
+  share: string[];
+  net: boolean;
+  rm?: boolean;
+}
+
+export function describeOomKill(name: string, kill: OomKill): string {
+  const who = kill.comm ? `${kill.comm} (pid ${kill.pid ?? kill.hostPid ?? '?'})` : 'a process';
+  const limit = kill.limit === null ? 'its memory limit' : `the ${formatBytes(kill.limit)} memory limit`;
+  return `OOM kill in ${name}: ${who} hit ${limit}`;
+}
+
+async function runForeground(request: RunRequest): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const spec = buildSpec({ ...request, term: process.env.TERM });
+  requireRoot('run');
+  const container: RunningContainer = await startContainer(spec, { console: interactive ? 'pty' : 'inherit' });
+  const newline = interactive ? '\r\n' : '\n';
+  container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
+  const detach = interactive && container.ptyMaster !== null ? attachTerminal(container.ptyMaster) : () => undefined;
+  // The container, not this process, answers Ctrl-C and friends.
+  const ignore = () => undefined;
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const) process.on(signal, ignore);
+  const forward = (signal: NodeJS.Signals) => container.kill(signal);
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  try {
+    const exit = await container.exited;
+    return exit.status;
+  } finally {
+    detach();
+    for (const signal of ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const) process.off(signal, ignore);
+    process.off('SIGTERM', forward);
+    process.off('SIGHUP', forward);
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a command (default: a shell) in a new container, in the foreground')
+    .usage('[options] [--] [COMMAND [ARGS...]]  |  run <hostname> <ip_in> <ip_out>')
+    .passThroughOptions()
+    .option('--name <name>', 'the container\'s name (default: the hostname, or a random one)')
+    .option('--hostname <hostname>', 'its hostname (default: its name)')
+    .option('--ip <addr[/prefix]>', 'its address on eth0; n means 10.0.0.n (default: the first free 10.0.0.n)')
+    .option('--host-ip <addr>', 'the host end\'s address, the container\'s gateway (default: .1 of its /24)')
+    .option('--memory <size>', 'memory limit, swap capped to it too (e.g. 64M)')
+    .option('--pids <n>', 'the most processes it may have')
+    .option('--cpus <n>', 'CPU quota in cores (e.g. 0.5)')
+    .option('--rootfs <dir|name>', 'root filesystem: a directory or an imported name (default: the built-in one)')
+    .option('--share <hostdir:ctrdir[:rw]>', 'bind-mount a host directory, read-only unless :rw (repeatable; default: shared_folder at /var/shared_folder)', (v: string, all: string[]) => [...all, v], [])
+    .option('--no-net', 'no veth: the container has only its loopback')
+    .option('--rm', 'remove the container when it exits (always true for foreground containers)')
+    .argument('[command...]', 'the command to run, after --')
+    .action(async (command: string[], options: RunOptions) => {
+      const seed = options.hostname || options.ip ? null : seedForm(command);
+      const request: RunRequest = {
+        name: options.name,
+        hostname: seed?.hostname ?? options.hostname,
+        ip: seed?.ip ?? options.ip,
+        hostIp: seed?.hostIp ?? options.hostIp,
+        memory: options.memory,
+        pids: options.pids,
+        cpus: options.cpus,
+        rootfs: options.rootfs,
+        share: options.share,
+        network: options.net,
+        command: seed ? [] : command,
+      };
+      process.exitCode = await runForeground(request);
+    });
+}

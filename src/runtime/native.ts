@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+import { packagePath } from './paths.js';
+
+export interface SpawnPlan {
+  rootfs: string;
+  hostname: string;
+  argv: string[];
+  env: string[];
+  path: string;
+  mounts: { source: string; target: string; readonly: boolean }[];
+  net: { ifname: string; address: string; prefix: number; gateway: string } | null;
+  console: 'pty' | 'inherit';
+  stdio: [number, number, number] | null;
+  keepCaps: string[];
+  capLast: number;
+  namespaces: Array<'pid' | 'mount' | 'uts' | 'ipc' | 'net'>;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: number | null;
+}
+
+/** The addon's exports: one kernel operation each, errors naming call and path. */
+export interface Native {
+  spawn(plan: SpawnPlan): { pid: number; pidfd: number };
+  release(pid: number): { ptyMaster: number | null };
+  abort(pid: number): void;
+  createVeth(host: string, peer: string, peerNsPid: number): void;
+  deleteLink(name: string): boolean;
+  linkUp(name: string): void;
+  addAddress(name: string, address: string, prefix: number): void;
+  addRoute(name: string, dst: string, prefix: number, gateway: string | null): void;
+  linkExists(name: string): boolean;
+  watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
+  watchReadable(fd: number, callback: () => void, keepAlive?: boolean): number;
+  unwatch(id: number): boolean;
+  pidfdSendSignal(pidfd: number, signal: number): boolean;
+  pidfdOpen(pid: number): number;
+  setWindowSize(fd: number, cols: number, rows: number): void;
+  openKmsg(): number;
+  readKmsg(fd: number): string[];
+  oomEventfd(oomControl: string, eventControl: string): number;
+  inotifyModify(path: string): number;
+  drain(fd: number): number;
+}
+
+export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;

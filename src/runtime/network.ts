@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RuntimeError, UsageError } from './errors.js';
+import { fromNumber, toNumber } from './ipv4.js';
+import { native } from './native.js';
+
+export interface NetworkSpec {
+  /** The container's address, on its eth0. */
+  address: string;
+  prefix: number;
+  /** The host end's address, the container's gateway. */
+  hostAddress: string;
+}
+
+export interface Veth {
+  host: string;
+  container: 'eth0';
+}
+
+const IFNAMSIZ = 16;
+
+/** The host end's name: ctr-NAME, or a hash of the name when that is too long. */
+export function hostVethName(containerName: string): string {
+  const plain = `ctr-${containerName}`;
+  if (plain.length < IFNAMSIZ) return plain;
+  return `ctr-${createHash('sha1').update(containerName).digest('hex').slice(0, IFNAMSIZ - 5)}`;
+}
+
+/** Host routes to single addresses (/32): each one is a container's address. */
+function hostRoutes(): Map<string, string> {
+  const routes = new Map<string, string>();
+  for (const line of readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
+    const [iface, destination, , , , , , mask] = line.trim().split(/\s+/);
+    if (!iface || mask !== 'FFFFFFFF') continue;
+    // /proc/net/route prints addresses as little-endian hex: 0200000A is 10.0.0.2.
+    const bytes = destination.match(/../g) ?? [];
+    routes.set(bytes.reverse().map((hex) => Number.parseInt(hex, 16)).join('.'), iface);
+  }
+  return routes;
+}
+
+function hostAddresses(): Set<string> {
+  const addresses = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4') addresses.add(a.address);
+  }
+  return addresses;
+}
+
+/** Refuses addresses that the host or another container already holds. */
+export function checkAddresses(spec: NetworkSpec): void {
+  if (spec.address === spec.hostAddress) {
+    throw new UsageError(`the container's address and the host's address are both ${spec.address}: give two different addresses`);
+  }
+  const routes = hostRoutes();
+  const owner = routes.get(spec.address);
+  if (owner) throw new UsageError(`address ${spec.address} is already in use by ${owner}: pick another with --ip`);
+  if (hostAddresses().has(spec.address)) {
+    throw new UsageError(`address ${spec.address} is already in use on this host: pick another with --ip`);
+  }
+  const hostOwner = routes.get(spec.hostAddress);
+  if (hostOwner) {
+    throw new UsageError(`host address ${spec.hostAddress} is a container's address (${hostOwner}): pick another with --host-ip`);
+  }
+}
+
+/** The first free 10.0.0.n for the container, with the host at 10.0.0.1, as in the seed. */
+export function allocateNetwork(): NetworkSpec {
+  const taken = new Set([...hostRoutes().keys(), ...hostAddresses()]);
+  const base = toNumber('10.0.0.0');
+  for (let n = 2; n < 255; n++) {
+    const address = fromNumber(base + n);
+    if (!taken.has(address)) return { address, prefix: 24, hostAddress: '10.0.0.1' };
+  }
+  throw new RuntimeError('no free address left in 10.0.0.0/24: give one with --ip');
+}
+
+/**
+ * Creates the veth pair with eth0 already inside the namespace of `pid`, and
+ * configures the host end. The container configures its own end.
+ */
+export function attachVeth(containerName: string, pid: number, spec: NetworkSpec): Veth {
+  const host = hostVethName(containerName);
+  try {
+    native.createVeth(host, 'eth0', pid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new RuntimeError(`a network interface named ${host} already exists: is a container named ${containerName} running?`);
+    }
+    throw error;
+  }
+  try {
+    native.addAddress(host, spec.hostAddress, 32);
+    native.linkUp(host);
+    native.addRoute(host, spec.address, 32, null);
+  } catch (error) {
+    native.deleteLink(host);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UsageError(`address ${spec.address} is already in use by another container: pick another with --ip`);
+    }
+    throw error;
+  }
+  return { host, container: 'eth0' };
+}
+
+/**
+ * The kernel removes the veth pair once the container's network namespace is
+ * gone, after an RCU grace period. Wait for that without blocking; delete it
+ * ourselves if it lingers.
+ */
+export async function awaitVethGone(host: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; native.linkExists(host); delay = Math.min(delay * 2, 50)) {
+    if (Date.now() > deadline) {
+      native.deleteLink(host);
+      return;
+    }
+    await sleep(delay);
+  }
+}
