@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof RuntimeError) {
       process.stderr.write(`ctr-tui: ${error.message}\n`);
-      return 1;
+      return error.exitStatus;
     }
     process.stderr.write(`ctr-tui: ${(error as Error).message ?? String(error)}\n`);
     return 1;

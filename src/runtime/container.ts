@@ -84,6 +84,14 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
   }
 }
 
+/** A failure inside the child becomes one line; a missing command exits 127 as in a shell. */
+function startError(name: string, error: unknown): unknown {
+  if (!(error instanceof Error) || !('call' in error)) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const status = error.call === 'exec' ? (code === 'ENOENT' ? 127 : 126) : 1;
+  return new RuntimeError(`cannot start container ${name}: ${error.message}`, status);
+}
+
 function exitOf(pidfd: number): Promise<ExitStatus> {
   return new Promise((resolve) => native.watchExit(pidfd, resolve));
 }
@@ -132,8 +140,6 @@ export async function startContainer(spec: ContainerSpec, options: StartOptions)
     cgroup.killAll('SIGKILL');
     cgroup.remove();
     if (veth) await awaitVethGone(veth.host);
-    throw error instanceof Error && !(error instanceof RuntimeError) && 'call' in error
-      ? new RuntimeError(`cannot start container ${spec.name}: ${error.message}`)
-      : error;
+    throw startError(spec.name, error);
   }
 }

@@ -3,7 +3,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** The request was fine but the system refused it: one line, exit status 1. */
+/** The request was fine but the system refused it: one line, exit status 1 unless said otherwise. */
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
+
+  constructor(message: string, readonly exitStatus = 1) {
+    super(message);
+  }
 }
