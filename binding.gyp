@@ -13,6 +13,7 @@
         "addon/core/netlink.cc",
         "addon/core/container_child.cc",
         "addon/core/spawn.cc",
+        "addon/core/process_setup.cc",
         "addon/napi/errors.cc",
         "addon/napi/reactor.cc",
         "addon/napi/spawn_binding.cc",
@@ -22,6 +23,27 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+    },
+    {
+      "target_name": "ctr-monitor",
+      "type": "executable",
+      "sources": [
+        "addon/core/step_error.cc",
+        "addon/core/netlink.cc",
+        "addon/core/container_child.cc",
+        "addon/core/spawn.cc",
+        "addon/core/process_setup.cc",
+        "addon/monitor/monitor_args.cc",
+        "addon/monitor/monitor_main.cc"
+      ]
+    },
+    {
+      "target_name": "ctr-exec",
+      "type": "executable",
+      "sources": [
+        "addon/core/process_setup.cc",
+        "addon/exec/exec_main.cc"
+      ]
     }
   ]
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "netlink.h"
+#include "process_setup.h"
 #include "step_error.h"
 
 namespace ctr {
@@ -207,37 +208,14 @@ void setup_console(const SpawnPlan& plan) {
 }
 
 void drop_privileges(const SpawnPlan& plan) {
-  for (int cap = 0; cap <= plan.cap_last; cap++) {
-    if (plan.keep_caps & (uint64_t{1} << cap)) continue;
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) fail("prctl(PR_CAPBSET_DROP)", "", errno);
-  }
-  check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)", "");
+  const char* call = "";
+  int rc = ctr::drop_privileges(plan.keep_caps, plan.cap_last, &call);
+  if (rc < 0) fail(call, "", -rc);
 }
 
-// execvpe() may allocate, so PATH is searched here with a stack buffer.
 [[noreturn]] void exec_command(const SpawnPlan& plan) {
-  const char* file = plan.argv[0];
-  if (strchr(file, '/')) {
-    execve(file, const_cast<char* const*>(plan.argv), const_cast<char* const*>(plan.envp));
-    fail("exec", file, errno, errno == ENOENT ? 127 : 126);
-  }
-  int first_err = ENOENT;
-  char candidate[512];
-  const char* dir = plan.path;
-  while (*dir) {
-    const char* end = strchrnul(dir, ':');
-    size_t len = static_cast<size_t>(end - dir);
-    size_t flen = strlen(file);
-    if (len + 1 + flen < sizeof candidate) {
-      memcpy(candidate, dir, len);
-      candidate[len] = '/';
-      memcpy(candidate + len + 1, file, flen + 1);
-      execve(candidate, const_cast<char* const*>(plan.argv), const_cast<char* const*>(plan.envp));
-      if (errno != ENOENT && errno != ENOTDIR) first_err = errno;
-    }
-    dir = *end ? end + 1 : end;
-  }
-  fail("exec", file, first_err, first_err == ENOENT ? 127 : 126);
+  int err = -exec_with_path(plan.argv, plan.envp, plan.path);
+  fail("exec", plan.argv[0], err, err == ENOENT ? 127 : 126);
 }
 
 }  // namespace

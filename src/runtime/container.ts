@@ -85,7 +85,7 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
 }
 
 /** A failure inside the child becomes one line; a missing command exits 127 as in a shell. */
-function startError(name: string, error: unknown): unknown {
+export function startError(name: string, error: unknown): unknown {
   if (!(error instanceof Error) || !('call' in error)) return error;
   const code = (error as NodeJS.ErrnoException).code;
   const status = error.call === 'exec' ? (code === 'ENOENT' ? 127 : 126) : 1;

@@ -1,0 +1,51 @@
+#include "process_setup.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace ctr {
+
+int drop_privileges(uint64_t keep, int cap_last, const char** call) {
+  for (int cap = 0; cap <= cap_last; cap++) {
+    if (keep & (uint64_t{1} << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+      *call = "prctl(PR_CAPBSET_DROP)";
+      return -errno;
+    }
+  }
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    *call = "prctl(PR_SET_NO_NEW_PRIVS)";
+    return -errno;
+  }
+  return 0;
+}
+
+int exec_with_path(const char* const* argv, const char* const* envp, const char* path) {
+  const char* file = argv[0];
+  auto args = const_cast<char* const*>(argv);
+  auto env = const_cast<char* const*>(envp);
+  if (strchr(file, '/')) {
+    execve(file, args, env);
+    return -errno;
+  }
+  int err = ENOENT;
+  char candidate[512];
+  size_t flen = strlen(file);
+  for (const char* dir = path; *dir;) {
+    const char* end = strchrnul(dir, ':');
+    size_t len = static_cast<size_t>(end - dir);
+    if (len + 1 + flen < sizeof candidate) {
+      memcpy(candidate, dir, len);
+      candidate[len] = '/';
+      memcpy(candidate + len + 1, file, flen + 1);
+      execve(candidate, args, env);
+      if (errno != ENOENT && errno != ENOTDIR) err = errno;
+    }
+    dir = *end ? end + 1 : end;
+  }
+  return -err;
+}
+
+}  // namespace ctr

@@ -1,0 +1,16 @@
+// Steps shared by a container's first process and by processes exec'd into
+// a running container. Async-signal-safe: each returns 0, or -errno with the
+// failed call's name in *call.
+#pragma once
+#include <cstdint>
+
+namespace ctr {
+
+// Drops every capability not in keep from the bounding set, then sets no_new_privs.
+int drop_privileges(uint64_t keep, int cap_last, const char** call);
+
+// execve() with a PATH search done on the stack (execvpe may allocate).
+// Returns only on failure, with the errno of the most telling attempt.
+int exec_with_path(const char* const* argv, const char* const* envp, const char* path);
+
+}  // namespace ctr

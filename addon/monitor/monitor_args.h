@@ -1,0 +1,27 @@
+// ctr-monitor's command line, turned into a SpawnPlan whose strings this
+// struct owns. ctr-tui builds the command line (src/runtime/monitor.ts).
+#pragma once
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "../core/spawn_plan.h"
+
+namespace ctr {
+
+struct MonitorArgs {
+  SpawnPlan plan{};
+  std::string state_dir;
+  std::string oom_count_file;
+  std::vector<std::string> cgroups;
+  off_t log_max = 1 << 20;
+  // Storage behind the plan's pointers.
+  std::deque<std::string> strings;
+  std::vector<const char*> argv, envp;
+  std::vector<BindMount> mounts;
+};
+
+// Returns "" or what is wrong with the command line.
+std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out);
+
+}  // namespace ctr

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Cgroup } from './cgroup/types.js';
+import { RuntimeError } from './errors.js';
+import { packagePath } from './paths.js';
+import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
+
+export const monitorBinary = packagePath('build/Release/ctr-monitor');
+const capLast = readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim();
+
+export interface LaunchedMonitor {
+  monitorPid: number;
+  /** The container's init, cloned and waiting to be placed. */
+  pid: number;
+  /** Lets the init go on; resolves once it has exec'd, rejects with the child's error. */
+  release(): Promise<void>;
+  /** Kills the waiting init (placing it failed); resolves when the monitor is gone. */
+  abort(): Promise<void>;
+}
+
+function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup): string[] {
+  const args = ['--state-dir', stateDir, '--rootfs', spec.rootfs, '--hostname', spec.hostname, '--path', spec.env.PATH ?? containerPath,
+    '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(',')];
+  for (const [k, v] of Object.entries(spec.env)) args.push('--env', `${k}=${v}`);
+  for (const s of spec.shares) args.push('--mount', `${s.source}\t${s.target.replace(/^\/+/, '')}\t${s.readonly ? 'ro' : 'rw'}`);
+  if (spec.network) args.push('--net', `eth0,${spec.network.address},${spec.network.prefix},${spec.network.hostAddress}`);
+  for (const dir of cgroup.paths) args.push('--cgroup', dir);
+  const oom = cgroup.files.oomWatch;
+  args.push('--oom-count-file', oom.kind === 'v1-eventfd' ? oom.oomControl : oom.memoryEvents);
+  return [...args, '--', ...spec.command];
+}
+
+/**
+ * Starts ctr-monitor for one detached container. It clones the init and
+ * reports its pid; the caller places it (cgroup, veth) and calls release().
+ */
+export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgroup: Cgroup): Promise<LaunchedMonitor> {
+  const stderr = openSync(path.join(stateDir, 'monitor.log'), 'a', 0o600);
+  const child = spawn(monitorBinary, monitorArgs(spec, stateDir, cgroup), { detached: true, stdio: ['pipe', 'pipe', stderr] });
+  closeSync(stderr);
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`cannot start ${monitorBinary}: ${e.message}`))));
+  const next = async (): Promise<string> => {
+    const line = await Promise.race([lines.next(), spawnFailed]);
+    if (line.done) {
+      const why = readFileSync(path.join(stateDir, 'monitor.log'), 'utf8').trim().split('\n').pop() ?? 'it exited';
+      throw new RuntimeError(`container monitor failed: ${why}`);
+    }
+    return line.value;
+  };
+  const finish = () => {
+    child.stdin!.end();
+    child.stdout!.destroy();
+    child.unref();
+  };
+  const first = await next();
+  if (first.startsWith('error ')) throw childError(first);
+  const pid = Number(first.replace(/^pid /, ''));
+  if (!Number.isInteger(pid) || pid <= 0) throw new RuntimeError(`container monitor said "${first}"`);
+  return {
+    monitorPid: child.pid!,
+    pid,
+    async release() {
+      child.stdin!.write('go\n');
+      const answer = await next();
+      finish();
+      if (answer !== 'started') throw childError(answer);
+    },
+    async abort() {
+      child.stdin!.end();
+      await exited;
+      child.stdout!.destroy();
+    },
+  };
+}
+
+/** "error <errno> <call>\t<message>" from the monitor, shaped like the addon's errors. */
+function childError(line: string): Error {
+  const match = /^error (\d+) ([^\t]*)\t(.*)$/.exec(line);
+  if (!match) return new RuntimeError(`container monitor said "${line}"`);
+  const [, errno, call, message] = match;
+  const error = new Error(message) as NodeJS.ErrnoException & { call: string };
+  error.call = call;
+  error.code = Object.entries(constants.errno).find(([, n]) => n === Number(errno))?.[0];
+  return error;
+}

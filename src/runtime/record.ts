@@ -1,0 +1,31 @@
+import type { ContainerSpec } from './spec.js';
+
+export interface ExitRecord {
+  code: number | null;
+  signal: number | null;
+  oomKills: number;
+  finishedAt: number;
+}
+
+/** What the state store keeps of one container (state.json). */
+export interface ContainerRecord {
+  name: string;
+  spec: ContainerSpec;
+  createdAt: number;
+  /** The init's host pid and its start time (guards against pid reuse). */
+  pid: number | null;
+  pidStart: number | null;
+  monitorPid: number | null;
+  monitorStart: number | null;
+  hostVeth: string | null;
+  startedAt: number | null;
+  /** Written by the monitor (exit.json), or by reconciliation when it died first. */
+  exit: ExitRecord | null;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export function stateOf(record: ContainerRecord): ContainerState {
+  if (record.exit) return 'exited';
+  return record.pid === null ? 'created' : 'running';
+}

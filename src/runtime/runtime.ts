@@ -1,0 +1,276 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cgroup } from './cgroup/types.js';
+import { cgroupDriver, startError } from './container.js';
+import { RuntimeError, UsageError } from './errors.js';
+import { launchMonitor } from './monitor.js';
+import { attachVeth, awaitVethGone, checkAddresses, hostVethName } from './network.js';
+import { native } from './native.js';
+import { OomWatch, type OomKill } from './oom-watch.js';
+import { packagePath } from './paths.js';
+import { isSameProcess, processStartTime } from './process-identity.js';
+import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
+import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
+import { StateStore } from './state-store.js';
+
+export type RuntimeEvent =
+  | { kind: 'created'; name: string; at: number }
+  | { kind: 'started'; name: string; pid: number; at: number }
+  | { kind: 'exited'; name: string; exit: ExitRecord; at: number }
+  | { kind: 'oom-kill'; name: string; kill: OomKill; at: number }
+  | { kind: 'removed'; name: string; at: number };
+
+export interface ContainerInfo extends ContainerRecord {
+  state: ContainerState;
+}
+
+export const execBinary = packagePath('build/Release/ctr-exec');
+const capLast = readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim();
+
+/** Signal names and numbers as kill(1) takes them: KILL, SIGKILL, 9. */
+export function parseSignal(text: string): number {
+  const upper = text.toUpperCase();
+  const n = /^\d+$/.test(text) ? Number(text) : constants.signals[(upper.startsWith('SIG') ? upper : `SIG${upper}`) as NodeJS.Signals];
+  if (!n || n < 1 || n > 64) throw new UsageError(`unknown signal "${text}": use a name such as TERM, KILL, INT or a number`);
+  return n;
+}
+
+/**
+ * Detached containers that outlive this process: each is parented by its
+ * own ctr-monitor, and recorded in the state store. Both the CLI and the
+ * dashboard use this API.
+ */
+export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
+  readonly store: StateStore;
+  private readonly oomWatches = new Map<string, OomWatch>();
+  private watchTimer: NodeJS.Timeout | undefined;
+
+  constructor(stateDir?: string) {
+    super();
+    this.store = new StateStore(stateDir);
+  }
+
+  list(): ContainerInfo[] {
+    return this.store.list().map((r) => ({ ...r, state: stateOf(r) }));
+  }
+
+  get(name: string): ContainerInfo {
+    const record = this.store.read(name);
+    if (!record) throw new UsageError(`no such container: ${name} (see ctr-tui ps -a)`);
+    return { ...record, state: stateOf(record) };
+  }
+
+  /** Records a container without starting it. */
+  create(spec: ContainerSpec): ContainerInfo {
+    if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists (its cgroup is still there)`);
+    this.store.reserve(spec.name);
+    const record: ContainerRecord = {
+      name: spec.name, spec, createdAt: Date.now(), pid: null, pidStart: null, monitorPid: null, monitorStart: null,
+      hostVeth: spec.network ? hostVethName(spec.name) : null, startedAt: null, exit: null,
+    };
+    this.store.write(record);
+    this.publish({ kind: 'created', name: spec.name, at: record.createdAt });
+    return { ...record, state: 'created' };
+  }
+
+  /** Starts a created container under its own monitor. */
+  async start(name: string): Promise<ContainerInfo> {
+    const record = this.get(name);
+    if (record.state !== 'created') throw new UsageError(`container ${name} is ${record.state}: only a created container can be started`);
+    const spec = record.spec;
+    if (spec.network) checkAddresses(spec.network);
+    const cgroup = cgroupDriver().create(name, spec.limits);
+    let veth: string | null = null;
+    try {
+      const monitor = await launchMonitor(spec, this.store.containerDir(name), cgroup);
+      try {
+        cgroup.addProcess(monitor.pid);
+        if (spec.network) veth = attachVeth(name, monitor.pid, spec.network).host;
+        await monitor.release();
+      } catch (error) {
+        await monitor.abort();
+        throw error;
+      }
+      const started: ContainerRecord = {
+        ...record, pid: monitor.pid, pidStart: processStartTime(monitor.pid), monitorPid: monitor.monitorPid,
+        monitorStart: processStartTime(monitor.monitorPid), startedAt: Date.now(),
+      };
+      this.store.write(started);
+      this.publish({ kind: 'started', name, pid: monitor.pid, at: started.startedAt! });
+      if (this.watchTimer) this.watchOom(name, cgroup);
+      return { ...started, state: 'running' };
+    } catch (error) {
+      cgroup.killAll('SIGKILL');
+      cgroup.remove();
+      if (veth) await awaitVethGone(veth);
+      throw startError(name, error);
+    }
+  }
+
+  /** create + start; on failure nothing is left, not even the record. */
+  async run(spec: ContainerSpec): Promise<ContainerInfo> {
+    this.create(spec);
+    try {
+      return await this.start(spec.name);
+    } catch (error) {
+      this.store.remove(spec.name);
+      throw error;
+    }
+  }
+
+  private running(name: string, action: string): ContainerInfo {
+    const record = this.get(name);
+    if (record.state !== 'running' || !isSameProcess(record.pid, record.pidStart)) {
+      throw new UsageError(`cannot ${action} ${name}: it is not running (state: ${record.state === 'running' ? 'exited' : record.state})`);
+    }
+    return record;
+  }
+
+  kill(name: string, signal: number | string = 'KILL'): void {
+    const number = typeof signal === 'number' ? signal : parseSignal(signal);
+    const record = this.running(name, 'signal');
+    const pidfd = native.pidfdOpen(record.pid!);
+    try {
+      // The pidfd pins the process: check once more that it is ours, then signal it.
+      if (processStartTime(record.pid!) !== record.pidStart) throw new UsageError(`cannot signal ${name}: it is not running`);
+      native.pidfdSendSignal(pidfd, number);
+    } finally {
+      closeSync(pidfd);
+    }
+  }
+
+  /** Waits until the monitor has recorded the exit; null on timeout. */
+  async waitExit(name: string, timeoutMs: number): Promise<ExitRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+      const exit = this.store.readExit(name);
+      if (exit) return exit;
+      const record = this.store.read(name);
+      if (record && !isSameProcess(record.monitorPid, record.monitorStart) && !isSameProcess(record.pid, record.pidStart)) {
+        return this.reconcileOne(record);
+      }
+      if (Date.now() > deadline) return null;
+      await sleep(delay);
+    }
+  }
+
+  /** TERM, then KILL after the timeout, as docker stop does. */
+  async stop(name: string, timeoutSeconds = 10): Promise<ExitRecord> {
+    this.kill(name, 'TERM');
+    const exit = await this.waitExit(name, timeoutSeconds * 1000);
+    if (exit) return exit;
+    try {
+      this.kill(name, 'KILL');
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+    }
+    const killed = await this.waitExit(name, 10_000);
+    if (!killed) throw new RuntimeError(`container ${name} did not exit after SIGKILL`);
+    return killed;
+  }
+
+  async remove(name: string, force = false): Promise<void> {
+    const record = this.get(name);
+    if (record.state === 'running' && isSameProcess(record.pid, record.pidStart)) {
+      if (!force) throw new UsageError(`container ${name} is running: stop it first, or use rm -f`);
+      this.kill(name, 'KILL');
+      await this.waitExit(name, 10_000);
+    }
+    await this.releaseResources(record);
+    this.oomWatches.get(name)?.close();
+    this.oomWatches.delete(name);
+    this.store.remove(name);
+    this.publish({ kind: 'removed', name, at: Date.now() });
+  }
+
+  /** A process in all of a running container's namespaces and its cgroup. */
+  exec(name: string, argv: string[], options: { tty: boolean; stdio?: StdioOptions; env?: Record<string, string> }): ChildProcess {
+    const record = this.running(name, 'exec in');
+    const cgroup = cgroupDriver().open(name);
+    const command = argv.length ? argv : [existsSync(path.join(record.spec.rootfs, 'bin/bash')) ? '/bin/bash' : '/bin/sh'];
+    const env = { ...record.spec.env, ...options.env };
+    const args = ['--pid', String(record.pid), '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(','), '--path', env.PATH ?? containerPath];
+    if (options.tty) args.push('--tty');
+    for (const dir of cgroup?.paths ?? []) args.push('--cgroup-procs', path.join(dir, 'cgroup.procs'));
+    for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
+    return spawn(execBinary, [...args, '--', ...command], { stdio: options.stdio ?? 'inherit' });
+  }
+
+  /**
+   * Brings the store in line with the kernel: containers whose init and
+   * monitor are both gone get their final state and their resources freed.
+   */
+  async reconcile(): Promise<void> {
+    for (const name of this.store.names()) {
+      const record = this.store.read(name);
+      if (!record) {
+        // A name reserved by a creator that died before writing state.json.
+        if (Date.now() - statSync(this.store.containerDir(name)).mtimeMs > 60_000) this.store.remove(name);
+        continue;
+      }
+      if (stateOf(record) === 'running' && !isSameProcess(record.monitorPid, record.monitorStart) && !isSameProcess(record.pid, record.pidStart)) {
+        await this.reconcileOne(record);
+      }
+    }
+  }
+
+  private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {
+    const exit: ExitRecord = this.store.readExit(record.name) ?? {
+      code: null, signal: null, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
+    };
+    await this.releaseResources(record);
+    this.store.write({ ...record, exit });
+    return exit;
+  }
+
+  private async releaseResources(record: ContainerRecord): Promise<void> {
+    const cgroup = cgroupDriver().open(record.name);
+    if (cgroup) {
+      cgroup.killAll('SIGKILL');
+      cgroup.remove();
+    }
+    if (record.hostVeth) await awaitVethGone(record.hostVeth, 500);
+  }
+
+  /** Starts publishing events: exits (from the monitors' records) and OOM kills as they happen. */
+  watch(pollMs = 100): void {
+    if (this.watchTimer) return;
+    const exited = new Set(this.list().filter((c) => c.state === 'exited').map((c) => c.name));
+    for (const c of this.list()) {
+      const cgroup = c.state === 'running' ? cgroupDriver().open(c.name) : null;
+      if (cgroup) this.watchOom(c.name, cgroup);
+    }
+    this.watchTimer = setInterval(() => {
+      for (const name of this.store.names()) {
+        if (exited.has(name) || !existsSync(path.join(this.store.containerDir(name), 'exit.json'))) continue;
+        const exit = this.store.readExit(name);
+        if (!exit) continue;
+        exited.add(name);
+        this.oomWatches.get(name)?.close();
+        this.oomWatches.delete(name);
+        this.publish({ kind: 'exited', name, exit, at: exit.finishedAt });
+      }
+    }, pollMs);
+    this.watchTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    for (const watch of this.oomWatches.values()) watch.close();
+    this.oomWatches.clear();
+  }
+
+  private watchOom(name: string, cgroup: Cgroup): void {
+    if (this.oomWatches.has(name)) return;
+    this.oomWatches.set(name, new OomWatch(cgroup, (kill) => this.publish({ kind: 'oom-kill', name, kill, at: kill.at.getTime() })));
+  }
+
+  private publish(event: RuntimeEvent): void {
+    this.emit('event', event);
+  }
+}
