@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
+import { registerExec } from './exec-command.js';
+import { registerLifecycle } from './lifecycle-commands.js';
+import { registerLogs } from './logs-command.js';
+import { registerPs } from './ps-command.js';
 import { registerRootfs } from './rootfs-command.js';
+import { registerStats } from './stats-command.js';
 import { registerRun } from './run-command.js';
 
 export function buildProgram(): Command {
@@ -8,8 +13,14 @@ export function buildProgram(): Command {
     .description('Linux containers from the kernel up: run them, watch them, teach with them')
     .enablePositionalOptions()
     .showHelpAfterError('(run "ctr-tui --help" for usage)')
+    .option('--state-dir <dir>', 'where container records live', '/run/ctr-tui')
     .exitOverride();
   registerRun(program);
+  registerPs(program);
+  registerExec(program);
+  registerLogs(program);
+  registerLifecycle(program);
+  registerStats(program);
   registerRootfs(program);
   return program;
 }

@@ -4,6 +4,7 @@ import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
 import { startContainer, type RunningContainer } from '../runtime/container.js';
 import type { OomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
+import { openRuntime } from './context.js';
 import { requireRoot } from './require-root.js';
 
 interface RunOptions {
@@ -18,6 +19,7 @@ interface RunOptions {
   share: string[];
   net: boolean;
   rm?: boolean;
+  detach?: boolean;
 }
 
 export function describeOomKill(name: string, kill: OomKill): string {
@@ -68,8 +70,9 @@ export function registerRun(program: Command): void {
     .option('--share <hostdir:ctrdir[:rw]>', 'bind-mount a host directory, read-only unless :rw (repeatable; default: shared_folder at /var/shared_folder)', (v: string, all: string[]) => [...all, v], [])
     .option('--no-net', 'no veth: the container has only its loopback')
     .option('--rm', 'remove the container when it exits (always true for foreground containers)')
+    .option('-d, --detach', 'run in the background under its own monitor, and print its name')
     .argument('[command...]', 'the command to run, after --')
-    .action(async (command: string[], options: RunOptions) => {
+    .action(async (command: string[], options: RunOptions, cmd: Command) => {
       const seed = options.hostname || options.ip ? null : seedForm(command);
       const request: RunRequest = {
         name: options.name,
@@ -84,6 +87,12 @@ export function registerRun(program: Command): void {
         network: options.net,
         command: seed ? [] : command,
       };
+      if (options.detach) {
+        const runtime = await openRuntime(cmd, 'run');
+        const info = await runtime.run(buildSpec(request));
+        process.stdout.write(`${info.name}\n`);
+        return;
+      }
       process.exitCode = await runForeground(request);
     });
 }
