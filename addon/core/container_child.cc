@@ -223,7 +223,7 @@ void drop_privileges(const SpawnPlan& plan) {
 void container_child(const SpawnPlan& plan, const ChildFds& fds) {
   g_fds = &fds;
   // Die with the parent: before release, a dead parent also closes sync_fd.
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  check(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)", "");
   wait_for_parent(fds.sync_fd);
   umask(022);
   // Only now is the child in its own cgroup, so the cgroup namespace is rooted there.

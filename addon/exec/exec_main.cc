@@ -141,7 +141,7 @@ void relay(int master) {
   if (raw) {
     termios t = saved;
     cfmakeraw(&t);
-    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) < 0) die("tcsetattr", "stdin", errno);
     copy_window_size(STDIN_FILENO, master);
   }
   if (pipe2(g_winch_pipe, O_CLOEXEC | O_NONBLOCK) == 0) signal(SIGWINCH, on_winch);
@@ -203,12 +203,14 @@ int main(int argc, char** argv) {
     if (args.tty) {
       if (setsid() < 0) die("setsid", "", errno);
       if (ioctl(slave, TIOCSCTTY, 0) < 0) die("ioctl(TIOCSCTTY)", "the pty", errno);
-      for (int fd = 0; fd < 3; fd++) dup2(slave, fd);
+      for (int fd = 0; fd < 3; fd++) {
+        if (dup2(slave, fd) < 0) die("dup2", "the pty", errno);
+      }
     }
     const char* call = "";
     int rc = ctr::drop_privileges(args.keep_caps, args.cap_last, &call);
     if (rc < 0) die(call, "", -rc);
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die("close_range", "", errno);
     rc = ctr::exec_with_path(argv_c.data(), env_c.data(), args.path.c_str());
     die("exec", args.argv[0], -rc, -rc == ENOENT ? 127 : 126);
   }

@@ -182,8 +182,7 @@ int main(int argc, char** argv) {
   say("started");
   close(log_pipe[1]);
   // From here on nobody reads our stdout: stdio points at /dev/null.
-  dup2(dev_null, STDIN_FILENO);
-  dup2(dev_null, STDOUT_FILENO);
+  if (dup2(dev_null, STDIN_FILENO) < 0 || dup2(dev_null, STDOUT_FILENO) < 0) die(errno_text("dup2", "/dev/null", errno));
 
   BoundedLog log(args.state_dir + "/container.log", args.log_max);
   pollfd fds[2] = {{child.pidfd, POLLIN, 0}, {log_pipe[0], POLLIN, 0}};
