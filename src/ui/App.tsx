@@ -1,0 +1,162 @@
+import { useEffect, useRef, useState } from 'react';
+import { useInput, useStdout } from 'ink';
+import type { DashboardState, TerminalView } from './model.js';
+import type { NewContainerValues } from './new-container.js';
+import { validateNewContainer } from './new-container.js';
+import { KEYS, dispatchKey, editLine, type KeyTable } from './keys.js';
+import { computeLayout, type Size } from './layout.js';
+import { useStore, type Store } from './store.js';
+import { initialUiState, keyContext, reduceUi, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
+import { Dashboard } from './Dashboard.js';
+
+/** What the dashboard asks of the runtime. Every call names the container it is about. */
+export interface DashboardActions {
+  /** Create and start a container. Reject (or throw) with an Error: its message shows in the form. */
+  create(values: NewContainerValues): Promise<void> | void;
+  /** After the user confirmed with y. */
+  kill(name: string): void;
+  stop(name: string): void;
+  /** After the user confirmed with y. */
+  remove(name: string): void;
+  /** Give the whole terminal to a shell in the container (unmount Ink, or render null, meanwhile). */
+  attach(name: string): void;
+  quit(): void;
+  /**
+   * The split view opened on a container, with the size its pty should have, or closed (null).
+   * Feed the pty's screen back through AppProps.terminal.
+   */
+  split?(name: string | null, screen: Size | null): void;
+  /**
+   * The terminal pane got (true) or lost (false) the keyboard. While true, forward raw stdin to
+   * the pty, except the byte 0x1d (Ctrl-]), which the dashboard uses to take the keyboard back.
+   */
+  focusTerminal?(focused: boolean): void;
+}
+
+export interface AppProps {
+  store: Store<DashboardState>;
+  actions: DashboardActions;
+  keys?: KeyTable;
+  /** The terminal's size; by default stdout's, following resizes. */
+  size?: Size;
+  /** The clock for uptimes and the title bar; Date.now by default. */
+  clock?: () => number;
+  /** The output of a container, for the logs overlay (read on every render). */
+  logs?: (container: string) => readonly string[];
+  /** The split view's screen, kept by the runtime (e.g. from @xterm/headless). */
+  terminal?: Store<TerminalView | null>;
+  /** The starting UI state (tests, or restoring after an attach). */
+  initialUi?: UiState;
+  /** Told about every UI state change, e.g. to keep it across an unmount for attach. */
+  onUiChange?: (ui: UiState) => void;
+}
+
+const nullTerminal: Store<TerminalView | null> = { getSnapshot: () => null, subscribe: () => () => undefined, setState: () => undefined };
+
+/** stdout's size, following resize events. */
+export function useTerminalSize(override?: Size): Size {
+  const { stdout } = useStdout();
+  const read = (): Size => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState<Size>(read);
+  useEffect(() => {
+    if (override) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, override]);
+  return override ?? size;
+}
+
+/** The dashboard wired to a store, the keyboard and the runtime's actions. */
+export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = Date.now, logs, terminal = nullTerminal, initialUi = initialUiState, onUiChange }: AppProps) {
+  const state = useStore(store);
+  const screen = useStore(terminal);
+  const size = useTerminalSize(sizeOverride);
+  const [ui, setUiState] = useState<UiState>(initialUi);
+  // The latest UI state, also between a key press and the next render (keys can arrive faster
+  // than React re-subscribes the input handler).
+  const uiRef = useRef(ui);
+  const setUi = (update: (previous: UiState) => UiState) => {
+    const next = update(uiRef.current);
+    if (next === uiRef.current) return;
+    uiRef.current = next;
+    setUiState(next);
+    onUiChange?.(next);
+  };
+  const context = keyContext(ui);
+
+  useInput(
+    (input, key) => {
+      const ui = uiRef.current;
+      const context = keyContext(ui);
+      const visible = visibleContainers(store.getSnapshot().containers, ui.filter, ui.sort);
+      const current = selectedContainer(visible, ui.selected);
+      const action = dispatchKey(keys, input, key, context);
+      if (action === null) {
+        if (context === 'filter') {
+          const filter = editLine(ui.filter, input, key);
+          if (filter !== null) setUi((u) => ({ ...u, filter }));
+        }
+        return;
+      }
+      switch (action) {
+        case 'quit':
+          actions.quit();
+          return;
+        case 'attach':
+          if (current) actions.attach(current.name);
+          return;
+        case 'stop':
+          if (current) actions.stop(current.name);
+          return;
+        case 'confirm':
+          if (ui.overlay?.kind === 'confirm') {
+            if (ui.overlay.action === 'kill') actions.kill(ui.overlay.container);
+            else actions.remove(ui.overlay.container);
+          }
+          break;
+      }
+      const next = reduceUi(ui, action, visible);
+      if (next.split !== ui.split) {
+        const layout = computeLayout(size, { split: next.split });
+        actions.split?.(next.split ? (next.selected ?? null) : null, next.split ? (layout?.terminalScreen ?? null) : null);
+      }
+      if (next.focus !== ui.focus) actions.focusTerminal?.(next.focus === 'terminal');
+      setUi(() => next);
+    },
+    { isActive: context !== 'form' },
+  );
+
+  const submitNew = async (values: NewContainerValues) => {
+    const error = validateNewContainer(values);
+    if (error) {
+      setUi((u) => ({ ...u, overlay: { kind: 'new', error, busy: false } }));
+      return;
+    }
+    setUi((u) => ({ ...u, overlay: { kind: 'new', error: null, busy: true } }));
+    try {
+      await actions.create(values);
+      setUi((u) => ({ ...u, overlay: null, selected: values.name.trim() || u.selected }));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      setUi((u) => ({ ...u, overlay: { kind: 'new', error: message, busy: false } }));
+    }
+  };
+
+  const logContainer = ui.overlay?.kind === 'logs' ? ui.overlay.container : null;
+  return (
+    <Dashboard
+      state={state}
+      ui={ui}
+      size={size}
+      now={clock()}
+      keys={keys}
+      terminal={screen}
+      logs={logContainer && logs ? logs(logContainer) : null}
+      onSubmitNew={(values) => void submitNew(values)}
+      onCancelNew={() => setUi((u) => ({ ...u, overlay: null }))}
+    />
+  );
+}
