@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
+import { registerDashboard } from './dashboard-command.js';
 import { registerExec } from './exec-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run "ctr-tui --help" for usage)')
     .option('--state-dir <dir>', 'where container records live', '/run/ctr-tui')
     .exitOverride();
+  registerDashboard(program);
   registerRun(program);
   registerPs(program);
   registerExec(program);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../runtime/cgroup/size.js';
 import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
 import { startContainer, type RunningContainer } from '../runtime/container.js';
-import type { OomKill } from '../runtime/oom-watch.js';
+import { describeOomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
 import { openRuntime } from './context.js';
 import { requireRoot } from './require-root.js';
@@ -20,12 +19,6 @@ interface RunOptions {
   net: boolean;
   rm?: boolean;
   detach?: boolean;
-}
-
-export function describeOomKill(name: string, kill: OomKill): string {
-  const who = kill.comm ? `${kill.comm} (pid ${kill.pid ?? kill.hostPid ?? '?'})` : 'a process';
-  const limit = kill.limit === null ? 'its memory limit' : `the ${formatBytes(kill.limit)} memory limit`;
-  return `OOM kill in ${name}: ${who} hit ${limit}`;
 }
 
 async function runForeground(request: RunRequest): Promise<number> {

@@ -1,6 +1,7 @@
 import { closeSync, readFileSync } from 'node:fs';
 import type { Cgroup } from './cgroup/types.js';
 import { kernelLog, type OomRecord } from './kernel-log.js';
+import { formatBytes } from './cgroup/size.js';
 import { native } from './native.js';
 
 export interface OomKill {
@@ -14,6 +15,13 @@ export interface OomKill {
   /** The cgroup's OOM kill count after this one. */
   count: number;
   at: Date;
+}
+
+/** One line for people: "OOM kill in lab: hungry (pid 5) hit the 64 MiB memory limit". */
+export function describeOomKill(container: string, kill: OomKill): string {
+  const who = kill.comm ? `${kill.comm} (pid ${kill.pid ?? kill.hostPid ?? '?'})` : 'a process';
+  const limit = kill.limit === null ? 'its memory limit' : `the ${formatBytes(kill.limit)} memory limit`;
+  return `OOM kill in ${container}: ${who} hit ${limit}`;
 }
 
 /** The pid as the container sees it (the last NSpid field). */

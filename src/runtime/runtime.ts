@@ -31,6 +31,26 @@ export interface ContainerInfo extends ContainerRecord {
 export const execBinary = packagePath('build/Release/ctr-exec');
 const capLast = readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim();
 
+/**
+ * A container's cgroup always holds its processes while it runs, and its
+ * monitor removes it at exit; one that has stood empty for a minute lost its
+ * monitor (killed, or its state dir went away) and is removed.
+ */
+function removeAbandonedCgroups(minimumAgeMs = 60_000): void {
+  const driver = cgroupDriver();
+  for (const name of driver.list()) {
+    const cgroup = driver.open(name);
+    if (!cgroup || cgroup.processes().length > 0) continue;
+    const age = Date.now() - Math.min(...cgroup.paths.map((p) => statSync(p).mtimeMs));
+    if (age < minimumAgeMs) continue;
+    try {
+      cgroup.remove();
+    } catch {
+      // A process moved in meanwhile: it is in use after all.
+    }
+  }
+}
+
 /** Signal names and numbers as kill(1) takes them: KILL, SIGKILL, 9. */
 export function parseSignal(text: string): number {
   const upper = text.toUpperCase();
@@ -187,17 +207,23 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     this.publish({ kind: 'removed', name, at: Date.now() });
   }
 
-  /** A process in all of a running container's namespaces and its cgroup. */
-  exec(name: string, argv: string[], options: { tty: boolean; stdio?: StdioOptions; env?: Record<string, string> }): ChildProcess {
+  /** The ctr-exec command line for a process in all of a running container's namespaces and its cgroup. */
+  execCommand(name: string, argv: string[], tty: boolean, extraEnv: Record<string, string> = {}): { file: string; args: string[] } {
     const record = this.running(name, 'exec in');
     const cgroup = cgroupDriver().open(name);
     const command = argv.length ? argv : [existsSync(path.join(record.spec.rootfs, 'bin/bash')) ? '/bin/bash' : '/bin/sh'];
-    const env = { ...record.spec.env, ...options.env };
+    const env = { ...record.spec.env, ...extraEnv };
     const args = ['--pid', String(record.pid), '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(','), '--path', env.PATH ?? containerPath];
-    if (options.tty) args.push('--tty');
+    if (tty) args.push('--tty');
     for (const dir of cgroup?.paths ?? []) args.push('--cgroup-procs', path.join(dir, 'cgroup.procs'));
     for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
-    return spawn(execBinary, [...args, '--', ...command], { stdio: options.stdio ?? 'inherit' });
+    return { file: execBinary, args: [...args, '--', ...command] };
+  }
+
+  /** Runs a process inside a running container (see execCommand). */
+  exec(name: string, argv: string[], options: { tty: boolean; stdio?: StdioOptions; env?: Record<string, string> }): ChildProcess {
+    const { file, args } = this.execCommand(name, argv, options.tty, options.env);
+    return spawn(file, args, { stdio: options.stdio ?? 'inherit' });
   }
 
   /**
@@ -216,6 +242,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
         await this.reconcileOne(record);
       }
     }
+    removeAbandonedCgroups();
   }
 
   private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {
