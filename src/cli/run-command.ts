@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
-import { startContainer, type RunningContainer } from '../runtime/container.js';
+import type { RunningContainer } from '../runtime/container.js';
 import { describeOomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
 import { openRuntime } from './context.js';
-import { requireRoot } from './require-root.js';
 
 interface RunOptions {
   name?: string;
@@ -21,11 +20,11 @@ interface RunOptions {
   detach?: boolean;
 }
 
-async function runForeground(request: RunRequest): Promise<number> {
+async function runForeground(request: RunRequest, command: Command): Promise<number> {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const spec = buildSpec({ ...request, term: process.env.TERM });
-  requireRoot('run');
-  const container: RunningContainer = await startContainer(spec, { console: interactive ? 'pty' : 'inherit' });
+  const runtime = await openRuntime(command, 'run');
+  const container: RunningContainer = await runtime.startAttached(spec, { console: interactive ? 'pty' : 'inherit' });
   const newline = interactive ? '\r\n' : '\n';
   container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
   const detach = interactive && container.ptyMaster !== null ? attachTerminal(container.ptyMaster) : () => undefined;
@@ -86,6 +85,6 @@ export function registerRun(program: Command): void {
         process.stdout.write(`${info.name}\n`);
         return;
       }
-      process.exitCode = await runForeground(request);
+      process.exitCode = await runForeground(request, cmd);
     });
 }

@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cgroup } from './cgroup/types.js';
-import { cgroupDriver, startError } from './container.js';
+import { cgroupDriver, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { launchMonitor } from './monitor.js';
 import { attachVeth, awaitVethGone, checkAddresses, hostVethName } from './network.js';
@@ -140,6 +140,29 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       this.store.remove(spec.name);
       throw error;
     }
+  }
+
+  /**
+   * A container whose init is a child of this process (ctr-tui run without
+   * -d): recorded while it runs, so that ps and the dashboard see it, with
+   * this process standing in for its monitor; removed when it exits.
+   */
+  async startAttached(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
+    this.store.reserve(spec.name);
+    let container: RunningContainer;
+    try {
+      container = await startContainer(spec, options);
+    } catch (error) {
+      this.store.remove(spec.name);
+      throw error;
+    }
+    const now = Date.now();
+    this.store.write({
+      name: spec.name, spec, createdAt: now, pid: container.pid, pidStart: processStartTime(container.pid), monitorPid: process.pid,
+      monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null,
+    });
+    void container.exited.then(() => this.store.remove(spec.name), () => this.store.remove(spec.name));
+    return container;
   }
 
   private running(name: string, action: string): ContainerInfo {
