@@ -13,6 +13,7 @@
         "addon/core/netlink.cc",
         "addon/core/container_child.cc",
         "addon/core/spawn.cc",
+        "addon/core/fd_passing.cc",
         "addon/core/process_setup.cc",
         "addon/napi/errors.cc",
         "addon/napi/reactor.cc",
@@ -32,6 +33,7 @@
         "addon/core/netlink.cc",
         "addon/core/container_child.cc",
         "addon/core/spawn.cc",
+        "addon/core/fd_passing.cc",
         "addon/core/process_setup.cc",
         "addon/monitor/monitor_args.cc",
         "addon/monitor/monitor_main.cc"

@@ -4,7 +4,7 @@
 # install script twice (for the package and for its own bin link).
 set -eu
 cd "$(dirname "$0")/.."
-[ -f build/Makefile ] || node-gyp configure
+[ build/Makefile -nt binding.gyp ] || node-gyp configure
 node-gyp build
 make -s -C programs
 tsc -p tsconfig.json

@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fd_passing.h"
 #include "netlink.h"
 #include "process_setup.h"
 #include "step_error.h"
@@ -157,23 +158,6 @@ void mask_kernel_files() {
   }
 }
 
-void send_fd(int sock, int fd) {
-  char byte = 'm';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  check(static_cast<int>(sendmsg(sock, &msg, MSG_NOSIGNAL)), "sendmsg(pty master)", "");
-}
-
 // Node opens its own stdio close-on-exec, so an inherited fd is made to survive exec.
 void move_fd(int from, int to, const char* what) {
   if (from >= 0 && from != to) {
@@ -199,7 +183,7 @@ void setup_console(const SpawnPlan& plan) {
   check(ioctl(master, TIOCSPTLCK, &unlock), "ioctl(TIOCSPTLCK)", "/dev/ptmx");
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
   check(slave, "ioctl(TIOCGPTPEER)", "/dev/ptmx");
-  send_fd(g_fds->console_fd, master);
+  check_nl(send_fd(g_fds->console_fd, master), "sendmsg(the pty master)", "");
   close(master);
   close(g_fds->console_fd);
   check(ioctl(slave, TIOCSCTTY, 0), "ioctl(TIOCSCTTY)", "the container's pty");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "container_child.h"
+#include "fd_passing.h"
 
 namespace ctr {
 namespace {
@@ -26,27 +27,6 @@ int set_error(StepError* err, const char* call, int errnum) {
   copy_cstr(err->call, sizeof err->call, call);
   err->path[0] = '\0';
   return -errnum;
-}
-
-int receive_fd(int sock) {
-  char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) return -1;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return fd;
 }
 
 }  // namespace
