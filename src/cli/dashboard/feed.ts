@@ -66,14 +66,20 @@ export class DashboardFeed {
   private readonly sampler = new StatsSampler();
   private readonly host = new HostSampler();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onEvent = (event: RuntimeEvent) => this.apply(event);
+  private readonly onEvent = (event: RuntimeEvent) => {
+    this.records.delete(event.name);
+    this.apply(event);
+  };
+  /** Records change only at the events above; re-read all of them now and then for other writers. */
+  private readonly records = new Map<string, ContainerInfo>();
+  private ticks = 0;
 
   constructor(private readonly runtime: Runtime, private readonly store: Store<DashboardState>, private readonly intervalMs = 1000) {}
 
   start(): void {
     this.store.setState((s) => ({ ...s, cgroupVersion: cgroupDriver().version }));
     this.runtime.on('event', this.onEvent);
-    this.runtime.watch(250);
+    this.runtime.watch(500);
     this.loop();
   }
 
@@ -94,7 +100,7 @@ export class DashboardFeed {
    * publishes once. Returns whether some container's memory is moving.
    */
   tick(): boolean {
-    const infos = this.runtime.list();
+    const infos = this.containers();
     for (const info of infos) {
       if (info.state === 'running' && !this.sampler.has(info.name)) {
         const cgroup = cgroupDriver().open(info.name);
@@ -118,6 +124,21 @@ export class DashboardFeed {
       return { ...state, containers, host: host ?? state.host, banner };
     });
     return moving;
+  }
+
+  private containers(): ContainerInfo[] {
+    if (++this.ticks % 10 === 0) this.records.clear();
+    const names = this.runtime.store.names();
+    for (const name of this.records.keys()) if (!names.includes(name)) this.records.delete(name);
+    for (const name of names) {
+      if (this.records.has(name)) continue;
+      try {
+        this.records.set(name, this.runtime.get(name));
+      } catch {
+        // Reserved but not yet written, or removed meanwhile.
+      }
+    }
+    return [...this.records.values()];
   }
 
   private apply(event: RuntimeEvent): void {

@@ -1,50 +1,89 @@
-import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import si from 'systeminformation';
 import type { HostView } from '../../ui/model.js';
 
+interface Counters {
+  at: number;
+  busy: number;
+  total: number;
+  net: Map<string, { rx: number; tx: number }>;
+}
+
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
+/** Byte counters per interface, from this network namespace's /proc/net/dev. */
+function netCounters(): Map<string, { rx: number; tx: number }> {
+  const counters = new Map<string, { rx: number; tx: number }>();
+  for (const line of readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+    const [name, rest] = line.split(':');
+    if (!rest) continue;
+    const fields = rest.trim().split(/\s+/);
+    counters.set(name.trim(), { rx: Number(fields[0]), tx: Number(fields[8]) });
+  }
+  return counters;
+}
+
+/** MemAvailable: free memory plus what the kernel can reclaim (caches). */
+function availableMemory(): number {
+  const match = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
 /**
- * The host panel's figures from systeminformation. Its calls are async, so
- * sample() returns the latest finished reading and starts the next one.
+ * The host panel's figures. CPU, memory and traffic come from the kernel's
+ * counters each tick, without spawning anything; the list of interfaces and
+ * their addresses comes from systeminformation, which runs helper programs,
+ * so it is read only every 30 s.
  */
 export class HostSampler {
-  private latest: HostView | null = null;
-  private busy = false;
-  // si.networkInterfaces() runs helper programs: read it rarely.
+  private previous: Counters | null = null;
   private interfaces: { iface: string; ip4: string }[] = [];
   private interfacesAt = 0;
+  private loading = false;
 
   sample(): HostView | null {
-    if (!this.busy) {
-      this.busy = true;
-      this.refresh().finally(() => {
-        this.busy = false;
-      });
-    }
-    return this.latest;
+    this.refreshInterfaces();
+    const now = Date.now();
+    const { busy, total } = cpuTimes();
+    const net = netCounters();
+    const previous = this.previous;
+    this.previous = { at: now, busy, total, net };
+    if (!previous) return null;
+    const seconds = Math.max(0.001, (now - previous.at) / 1000);
+    const rate = (name: string, key: 'rx' | 'tx') => Math.max(0, ((net.get(name)?.[key] ?? 0) - (previous.net.get(name)?.[key] ?? 0)) / seconds);
+    const [l1, l5, l15] = loadavg();
+    const names = this.interfaces.length ? this.interfaces : [...net.keys()].map((iface) => ({ iface, ip4: '' }));
+    return {
+      cpuPercent: total > previous.total ? (100 * (busy - previous.busy)) / (total - previous.total) : 0,
+      memUsed: totalmem() - availableMemory(),
+      memTotal: totalmem(),
+      load: [l1, l5, l15],
+      interfaces: names
+        .filter((i) => !i.iface.startsWith('ctr-'))
+        .map((i) => ({ name: i.iface, ipv4: i.ip4 || null, rxRate: rate(i.iface, 'rx'), txRate: rate(i.iface, 'tx') })),
+    };
   }
 
-  private async refresh(): Promise<void> {
-    try {
-      if (Date.now() - this.interfacesAt > 30_000) {
-        const found = await si.networkInterfaces();
-        this.interfaces = Array.isArray(found) ? found : [found];
+  private refreshInterfaces(): void {
+    if (this.loading || Date.now() - this.interfacesAt < 30_000) return;
+    this.loading = true;
+    si.networkInterfaces()
+      .then((found) => {
+        this.interfaces = (Array.isArray(found) ? found : [found]).map((i) => ({ iface: i.iface, ip4: i.ip4 }));
+      }, () => undefined)
+      .finally(() => {
         this.interfacesAt = Date.now();
-      }
-      const [load, mem, stats] = await Promise.all([si.currentLoad(), si.mem(), si.networkStats('*')]);
-      const list = this.interfaces;
-      const rates = new Map(stats.map((s) => [s.iface, s]));
-      const [l1, l5, l15] = loadavg();
-      this.latest = {
-        cpuPercent: load.currentLoad,
-        memUsed: mem.active,
-        memTotal: mem.total,
-        load: [l1, l5, l15],
-        interfaces: list
-          .filter((i) => !i.iface.startsWith('ctr-'))
-          .map((i) => ({ name: i.iface, ipv4: i.ip4 || null, rxRate: Math.max(0, rates.get(i.iface)?.rx_sec ?? 0), txRate: Math.max(0, rates.get(i.iface)?.tx_sec ?? 0) })),
-      };
-    } catch {
-      // The host panel is a nicety; a failed reading keeps the last one.
-    }
+        this.loading = false;
+      });
   }
 }
