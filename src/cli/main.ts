@@ -13,7 +13,10 @@ export function buildProgram(): Command {
   const program = new Command('ctr-tui')
     .description('Linux containers from the kernel up: run them, watch them, teach with them')
     .enablePositionalOptions()
-    .showHelpAfterError('(run "ctr-tui --help" for usage)')
+    .configureOutput({
+      // Commander's own usage errors, as every other error: one line.
+      outputError: (text, write) => write(`ctr-tui: ${text.replace(/^error: /, '').trim().split('\n')[0]} (see ctr-tui --help)\n`),
+    })
     .option('--state-dir <dir>', 'where container records live', '/run/ctr-tui')
     .exitOverride();
   registerDashboard(program);

@@ -66,7 +66,7 @@ function parseCpus(text: string): number {
 function network(request: RunRequest): NetworkSpec | null {
   if (request.network === false) return null;
   if (!request.ip) {
-    const auto = allocateNetwork();
+    const auto = { ...allocateNetwork(), auto: true };
     return request.hostIp ? { ...auto, hostAddress: parseIpv4(request.hostIp, 'host address').address } : auto;
   }
   const inside = parseIpv4(request.ip, 'address');

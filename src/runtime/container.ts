@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { detectCgroupDriver } from './cgroup/detect.js';
 import type { Cgroup, CgroupDriver } from './cgroup/types.js';
 import { RuntimeError, UsageError } from './errors.js';
-import { attachVeth, awaitVethGone, checkAddresses, type Veth } from './network.js';
+import { attachVeth, awaitVethGone, claimableNetwork, withNetworkLock, type Veth } from './network.js';
 import { native, type ExitStatus } from './native.js';
 import { OomWatch, type OomKill } from './oom-watch.js';
 import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
@@ -102,7 +102,15 @@ function exitOf(pidfd: number): Promise<ExitStatus> {
  * On any failure everything made so far is undone before the error is thrown.
  */
 export async function startContainer(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
-  if (spec.network) checkAddresses(spec.network);
+  if (!spec.network) return start(spec, options);
+  return withNetworkLock(() => {
+    // The spec says where the container ended up: an automatic address may change here.
+    spec.network = claimableNetwork(spec.network!);
+    return start(spec, options);
+  });
+}
+
+async function start(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
   if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists: pick another --name`);
   const cgroup = cgroupDriver().create(spec.name, spec.limits);
   let child: { pid: number; pidfd: number } | undefined;

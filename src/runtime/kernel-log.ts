@@ -3,8 +3,11 @@ import { native } from './native.js';
 
 /** What the kernel log says of one OOM kill. */
 export interface OomRecord {
-  /** The memory cgroup that hit its limit, as the kernel names it: /ctr-tui/NAME. */
-  memcg: string;
+  /**
+   * The memory cgroup that hit its limit, as the kernel names it: /ctr-tui/NAME;
+   * null from the "Killed process" line, which does not name it.
+   */
+  memcg: string | null;
   pid: number;
   comm: string;
 }
@@ -15,6 +18,10 @@ export interface OomRecord {
  */
 export function parseOomRecord(record: string): OomRecord | null {
   const text = record.slice(record.indexOf(';') + 1);
+  // The summary line is rate-limited (10 per 5 s); this one always comes:
+  // "Memory cgroup out of memory: Killed process 5 (hungry) total-vm:..."
+  const killed = /^Memory cgroup out of memory: Killed process (\d+) \((.*?)\)/.exec(text);
+  if (killed) return { memcg: null, pid: Number(killed[1]), comm: killed[2] };
   if (!text.startsWith('oom-kill:')) return null;
   const fields = new Map(text.slice('oom-kill:'.length).trim().split(',').map((kv) => {
     const at = kv.indexOf('=');

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isSameProcess, processStartTime } from './process-identity.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { fromNumber, toNumber } from './ipv4.js';
 import { native } from './native.js';
@@ -9,6 +11,8 @@ import { native } from './native.js';
 export interface NetworkSpec {
   /** The container's address, on its eth0. */
   address: string;
+  /** Picked by ctr-tui (not given with --ip): picked again, under the network lock, at start. */
+  auto?: boolean;
   prefix: number;
   /** The host end's address, the container's gateway. */
   hostAddress: string;
@@ -119,4 +123,49 @@ export async function awaitVethGone(host: string, timeoutMs = 2000): Promise<voi
     }
     await sleep(delay);
   }
+}
+
+const lockDir = process.env.CTR_TUI_NETWORK_LOCK ?? '/run/ctr-tui.network.lock';
+
+function lockHolder(): { pid: number; start: number } | null {
+  try {
+    const [pid, start] = readFileSync(`${lockDir}/owner`, 'utf8').split(' ').map(Number);
+    return { pid, start };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serialises picking an address and claiming it (the /32 route), across
+ * every ctr-tui process on the host, so that two containers started at once
+ * never pick the same free address. A lock whose holder died is broken.
+ */
+export async function withNetworkLock<T>(work: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(`${lockDir}/owner`, `${process.pid} ${processStartTime(process.pid)}`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = lockHolder();
+      if (holder && !isSameProcess(holder.pid, holder.start)) rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new RuntimeError(`the network lock ${lockDir} is held by pid ${holder?.pid ?? '?'}: try again, or remove it if that process is stuck`);
+      await sleep(delay);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/** Under the network lock: the address to use now, re-picked when it was picked automatically. */
+export function claimableNetwork(spec: NetworkSpec): NetworkSpec {
+  const network = spec.auto ? { ...spec, address: allocateNetwork().address } : spec;
+  checkAddresses(network);
+  return network;
 }

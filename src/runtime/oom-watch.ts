@@ -17,6 +17,14 @@ export interface OomKill {
   at: Date;
 }
 
+function inCgroup(pid: number, cgroup: Cgroup): boolean {
+  try {
+    return cgroup.processes().includes(pid);
+  } catch {
+    return false;
+  }
+}
+
 /** One line for people: "OOM kill in lab: hungry (pid 5) hit the 64 MiB memory limit". */
 export function describeOomKill(container: string, kill: OomKill): string {
   const who = kill.comm ? `${kill.comm} (pid ${kill.pid ?? kill.hostPid ?? '?'})` : 'a process';
@@ -43,17 +51,25 @@ function containerPid(hostPid: number): number | null {
  */
 export class OomWatch {
   private reported: number;
+  private limit: number | null;
   private readonly victims: OomRecord[] = [];
   private readonly nsPids = new Map<number, number>();
+  private readonly victimPids = new Set<number>();
   private readonly fd: number;
   private readonly watchId: number;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly cgroup: Cgroup, private readonly onKill: (kill: OomKill) => void) {
-    this.reported = cgroup.memory().oomKills;
+    const start = cgroup.memory();
+    this.reported = start.oomKills;
+    this.limit = start.limit;
     const memcg = `/ctr-tui/${cgroup.name}`;
     this.unsubscribe = kernelLog.subscribe((record) => {
-      if (record.memcg !== memcg) return;
+      // A kill shows as a summary naming the cgroup and, after it, a line naming
+      // only the victim; the summary may be rate-limited away.
+      const ours = record.memcg === memcg || (record.memcg === null && (this.nsPids.has(record.pid) || inCgroup(record.pid, cgroup)));
+      if (!ours || this.victimPids.has(record.pid)) return;
+      this.victimPids.add(record.pid);
       this.victims.push(record);
       this.check();
     });
@@ -64,10 +80,13 @@ export class OomWatch {
     this.watchId = native.watchReadable(this.fd, () => this.onNotified(), false);
   }
 
-  /** Looks one last time (the cgroup is about to go), then stops. */
-  close(): void {
+  /**
+   * Looks one last time, then stops. finalCount, the count recorded at the
+   * container's exit, covers kills that happened as the cgroup went away.
+   */
+  close(finalCount?: number): void {
     kernelLog.drain();
-    this.check();
+    this.check(finalCount);
     native.unwatch(this.watchId);
     closeSync(this.fd);
     this.unsubscribe();
@@ -86,14 +105,17 @@ export class OomWatch {
     this.check();
   }
 
-  private check(): void {
-    let memory;
+  private check(finalCount?: number): void {
+    let memory: { oomKills: number; limit: number | null };
     try {
       memory = this.cgroup.memory();
     } catch {
-      return;  // the cgroup is gone
+      // The cgroup is gone: only the count recorded at exit can say more.
+      if (finalCount === undefined) return;
+      memory = { oomKills: finalCount, limit: this.limit };
     }
-    while (this.reported < memory.oomKills) {
+    this.limit = memory.limit;
+    while (this.reported < Math.max(memory.oomKills, finalCount ?? 0)) {
       this.reported++;
       const victim = this.victims.shift();
       this.onKill({

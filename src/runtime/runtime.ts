@@ -8,7 +8,7 @@ import type { Cgroup } from './cgroup/types.js';
 import { cgroupDriver, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { launchMonitor } from './monitor.js';
-import { attachVeth, awaitVethGone, checkAddresses, hostVethName } from './network.js';
+import { attachVeth, awaitVethGone, claimableNetwork, hostVethName, withNetworkLock } from './network.js';
 import { native } from './native.js';
 import { OomWatch, type OomKill } from './oom-watch.js';
 import { packagePath } from './paths.js';
@@ -41,12 +41,11 @@ function removeAbandonedCgroups(minimumAgeMs = 60_000): void {
   for (const name of driver.list()) {
     const cgroup = driver.open(name);
     if (!cgroup || cgroup.processes().length > 0) continue;
-    const age = Date.now() - Math.min(...cgroup.paths.map((p) => statSync(p).mtimeMs));
-    if (age < minimumAgeMs) continue;
     try {
-      cgroup.remove();
+      const age = Date.now() - Math.min(...cgroup.paths.map((p) => statSync(p).mtimeMs));
+      if (age >= minimumAgeMs) cgroup.remove();
     } catch {
-      // A process moved in meanwhile: it is in use after all.
+      // Removed by its monitor meanwhile, or a process moved in: not ours to touch.
     }
   }
 }
@@ -102,21 +101,31 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const record = this.get(name);
     if (record.state !== 'created') throw new UsageError(`container ${name} is ${record.state}: only a created container can be started`);
     const spec = record.spec;
-    if (spec.network) checkAddresses(spec.network);
     const cgroup = cgroupDriver().create(name, spec.limits);
     let veth: string | null = null;
     try {
-      const monitor = await launchMonitor(spec, this.store.containerDir(name), cgroup);
+      // Picking an address and claiming it (its route) happen under one lock.
+      const place = async () => {
+        if (spec.network) spec.network = claimableNetwork(spec.network);
+        const launched = await launchMonitor(spec, this.store.containerDir(name), cgroup);
+        try {
+          cgroup.addProcess(launched.pid);
+          if (spec.network) veth = attachVeth(name, launched.pid, spec.network).host;
+        } catch (error) {
+          await launched.abort();
+          throw error;
+        }
+        return launched;
+      };
+      const monitor = spec.network ? await withNetworkLock(place) : await place();
       try {
-        cgroup.addProcess(monitor.pid);
-        if (spec.network) veth = attachVeth(name, monitor.pid, spec.network).host;
         await monitor.release();
       } catch (error) {
         await monitor.abort();
         throw error;
       }
       const started: ContainerRecord = {
-        ...record, pid: monitor.pid, pidStart: processStartTime(monitor.pid), monitorPid: monitor.monitorPid,
+        ...record, spec, pid: monitor.pid, pidStart: processStartTime(monitor.pid), monitorPid: monitor.monitorPid,
         monitorStart: processStartTime(monitor.monitorPid), startedAt: Date.now(),
       };
       this.store.write(started);
@@ -220,14 +229,31 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const record = this.get(name);
     if (record.state === 'running' && isSameProcess(record.pid, record.pidStart)) {
       if (!force) throw new UsageError(`container ${name} is running: stop it first, or use rm -f`);
-      this.kill(name, 'KILL');
+      try {
+        this.kill(name, 'KILL');
+      } catch (error) {
+        // It exited by itself meanwhile: that is what we wanted.
+        if (!(error instanceof UsageError) && (error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
+    if (record.state === 'running') {
       await this.waitExit(name, 10_000);
+      await this.monitorGone(record, 5_000);
     }
     await this.releaseResources(record);
     this.oomWatches.get(name)?.close();
     this.oomWatches.delete(name);
     this.store.remove(name);
     this.publish({ kind: 'removed', name, at: Date.now() });
+  }
+
+  /** The monitor writes into the state dir until it exits: wait for that before deleting it. */
+  private async monitorGone(record: ContainerRecord, timeoutMs: number): Promise<void> {
+    if (record.monitorPid === process.pid) return;
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 1; isSameProcess(record.monitorPid, record.monitorStart) && Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+      await sleep(delay);
+    }
   }
 
   /** The ctr-exec command line for a process in all of a running container's namespaces and its cgroup. */
@@ -269,8 +295,9 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   }
 
   private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {
+    // No record from the monitor: it died, and its death killed the init (PDEATHSIG is SIGKILL).
     const exit: ExitRecord = this.store.readExit(record.name) ?? {
-      code: null, signal: null, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
+      code: null, signal: 9, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
     };
     await this.releaseResources(record);
     this.store.write({ ...record, exit });
@@ -300,7 +327,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
         const exit = this.store.readExit(name);
         if (!exit) continue;
         exited.add(name);
-        this.oomWatches.get(name)?.close();
+        this.oomWatches.get(name)?.close(exit.oomKills);
         this.oomWatches.delete(name);
         this.publish({ kind: 'exited', name, exit, at: exit.finishedAt });
       }
