@@ -11,6 +11,6 @@ what=${1:-test}
 exec unshare --net --mount --propagation private -- sh -eu -c '
   ip link set lo up
   mount -t tmpfs ctr-tui-test-state /run
-  if [ "$0" = bench ]; then exec node --import=tsx bench/run.ts; fi
+  if [ "$0" = bench ]; then exec node --import=tsx bench/index.ts; fi
   exec npx ava
 ' "$what"

@@ -1,0 +1,151 @@
+// The memory limit: hungry runs into it, the kernel's OOM killer stops it,
+// and ctr-tui says so.
+import test from 'ava';
+import type { OomKill } from '../src/runtime/oom-watch.js';
+import { assertSandboxed, leftovers, lines, runCli, startApi, uniqueName, waitUntil } from './helpers/container.js';
+
+assertSandboxed();
+
+const MiB = 1024 * 1024;
+
+test('CLI: hungry as PID 1 under --memory 32M is OOM-killed: status 137 and one line naming it', async (t) => {
+  const name = uniqueName('oom');
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/var/shared_folder/hungry'], { timeoutMs: 45_000 });
+  t.is(result.code, 137, result.stderr);
+  const stderr = lines(result.stderr);
+  t.is(stderr.length, 1, result.stderr);
+  // Normally "(pid 1)"; the host pid when the notifier ran late (see the .failing test below).
+  t.regex(stderr[0], new RegExp(`^ctr-tui: OOM kill in ${name}: hungry \\(pid \\d+\\) hit the 32 MiB memory limit$`));
+  if (!stderr[0].includes('(pid 1)')) t.log(`OOM line without the in-container pid: ${stderr[0]}`);
+  // It got somewhere before it was stopped, and never past the limit.
+  const allocated = [...result.stdout.matchAll(/allocated (\d+) MiB/g)].map((m) => Number(m[1]));
+  t.true(allocated.length > 0, result.stdout);
+  t.true(Math.max(...allocated) < 32, `hungry reported ${Math.max(...allocated)} MiB under a 32 MiB limit`);
+  t.deepEqual(leftovers(name), []);
+});
+
+test('API: a container that stays under its limit reports no OOM kill', async (t) => {
+  const name = uniqueName('fit');
+  const api = await startApi(t, {
+    name,
+    memory: '32M',
+    network: false,
+    command: ['/bin/sh', '-c', 'trap "exit 0" TERM; /var/shared_folder/hungry --max 8 --step 4 --interval 1 & wait'],
+  });
+  const kills: OomKill[] = [];
+  api.container.on('oom-kill', (kill) => kills.push(kill));
+  await waitUntil(() => api.stdout().includes('reached 8 MiB, holding'), 'hungry to hold 8 MiB');
+  const sample = api.container.cgroup.memory();
+  t.true(sample.current >= 8 * MiB, `usage ${sample.current}`);
+  t.is(sample.limit, 32 * MiB);
+  t.is(sample.oomKills, 0);
+  api.container.kill('SIGTERM');
+  const exit = await api.container.exited;
+  t.is(exit.status, 0);
+  t.is(exit.oomKills, 0);
+  t.deepEqual(kills, []);
+  t.deepEqual(leftovers(name), []);
+});
+
+test('API: an oom-kill event names hungry, with pid 1 and the limit; exited counts it', async (t) => {
+  const name = uniqueName('oomapi');
+  const { container } = await startApi(t, { name, memory: '32M', network: false, command: ['/var/shared_folder/hungry'] });
+  const kills: OomKill[] = [];
+  container.on('oom-kill', (kill) => kills.push(kill));
+  const exit = await container.exited;
+  t.is(exit.signal, 'SIGKILL');
+  t.is(exit.status, 137);
+  t.true(exit.oomKills >= 1, `oomKills ${exit.oomKills}`);
+  t.true(kills.length >= 1, 'at least one oom-kill event');
+  t.is(kills[0].comm, 'hungry');
+  // pid can be null under load: see the .failing test at the end of this file.
+  t.true(kills[0].pid === 1 || kills[0].pid === null, `in-container pid ${kills[0].pid}`);
+  t.is(kills[0].hostPid, container.pid);
+  t.is(kills[0].limit, 32 * MiB);
+  t.is(kills[0].count, 1);
+  t.true(kills[0].at instanceof Date);
+  t.is(kills.length, exit.oomKills, 'one event per kill the cgroup counted');
+  t.deepEqual(leftovers(name), []);
+});
+
+test('API: hungry started by a shell is killed, the shell survives and goes on', async (t) => {
+  const name = uniqueName('oomsh');
+  const api = await startApi(t, {
+    name,
+    memory: '32M',
+    network: false,
+    command: ['/bin/sh', '-c', '/var/shared_folder/hungry > /dev/null; echo "after $?"'],
+  });
+  const kills: OomKill[] = [];
+  api.container.on('oom-kill', (kill) => kills.push(kill));
+  const exit = await api.container.exited;
+  t.is(exit.status, 0, 'the shell (PID 1) exits normally');
+  t.is(exit.signal, null);
+  t.is(api.stdout(), 'after 137\n', 'the shell saw hungry die of SIGKILL and carried on');
+  t.true(exit.oomKills >= 1);
+  t.true(kills.length >= 1);
+  t.is(kills[0].comm, 'hungry');
+  // pid can be null under load: see the .failing test at the end of this file.
+  t.true(kills[0].pid === null || (kills[0].pid > 1 && kills[0].pid < 10), `in-container pid ${kills[0].pid}`);
+  t.true(kills[0].hostPid !== null && kills[0].hostPid !== api.container.pid, `host pid ${kills[0].hostPid}`);
+  t.deepEqual(leftovers(name), []);
+});
+
+test('CLI: hungry started by a shell: the shell prints "after", the OOM line names hungry with its pid', async (t) => {
+  const name = uniqueName('oomcs');
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/bin/sh', '-c', '/var/shared_folder/hungry >/dev/null; echo after'], { timeoutMs: 45_000 });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'after\n');
+  const oomLines = lines(result.stderr).filter((l) => l.startsWith('ctr-tui:'));
+  t.is(oomLines.length, 1, result.stderr);
+  const match = new RegExp(`^ctr-tui: OOM kill in ${name}: hungry \\(pid (\\d+)\\) hit the 32 MiB memory limit$`).exec(oomLines[0]);
+  t.truthy(match, oomLines[0]);
+  t.true(Number(match![1]) > 1);
+  t.deepEqual(leftovers(name), []);
+});
+
+test('API: the memory limit is enforced while running: usage stays under it', async (t) => {
+  const name = uniqueName('oomuse');
+  const api = await startApi(t, {
+    name,
+    memory: '32M',
+    network: false,
+    command: ['/var/shared_folder/hungry', '--step', '4', '--interval', '20'],
+  });
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, api.container.cgroup.memory().peak);
+    } catch {
+      // gone
+    }
+  }, 5);
+  t.teardown(() => clearInterval(timer));
+  const exit = await api.container.exited;
+  clearInterval(timer);
+  t.true(exit.oomKills >= 1);
+  t.true(peak > 0, 'usage was sampled');
+  t.true(peak <= 32 * MiB, `peak ${peak} within the limit`);
+  await waitUntil(() => leftovers(name).length === 0, 'nothing left', 1000);
+});
+
+// BUG (reported): OomWatch learns the victim's in-container pid only if its
+// notifier callback runs while the victim is still alive (it reads
+// /proc/PID/status then). When the event loop is busy for a moment, the kill
+// is reported with pid null, and the CLI then prints the HOST pid as "pid N".
+// About 1 run in 10 shows it even on an idle loop; a busy loop makes it certain.
+// Remove .failing once fixed.
+test.failing('API: the OOM victim\'s in-container pid is known even if the event loop was busy', async (t) => {
+  const name = uniqueName('oombusy');
+  const { container } = await startApi(t, { name, memory: '32M', network: false, command: ['/var/shared_folder/hungry'] });
+  const kills: OomKill[] = [];
+  container.on('oom-kill', (kill) => kills.push(kill));
+  const until = Date.now() + 2500;
+  while (Date.now() < until) {
+    // Busy: hungry fills its 32 MiB in about 1 s and is killed meanwhile.
+  }
+  const exit = await container.exited;
+  t.is(exit.oomKills, 1);
+  t.is(kills[0]?.comm, 'hungry');
+  t.is(kills[0]?.pid, 1);
+});
