@@ -159,11 +159,7 @@ test('an unknown command: exit 2', async (t) => {
   t.is(result.stdout, '');
 });
 
-// BUG (reported): since the dashboard became the default command, an unknown
-// command is taken as an argument to it: "ctr-tui launch" says "ctr-tui: too
-// many arguments for 'dashboard'. Expected 0 arguments but got 1." and never
-// names "launch". Remove .failing once fixed.
-test.failing('an unknown command is named in one "ctr-tui: ..." line', async (t) => {
+test('an unknown command is named in one "ctr-tui: ..." line', async (t) => {
   const result = await runCli(['launch']);
   assertOneLine(t, result, 2, /launch/);
 });

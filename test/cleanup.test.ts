@@ -181,14 +181,7 @@ test('the CPU quota is enforced: a busy loop gets about half a core', async (t) 
   t.deepEqual(leftovers(name), []);
 });
 
-// BUG (reported): `ctr-tui run` installs its SIGTERM/SIGHUP forwarding only
-// after startAttached() has returned, but the container is already running
-// (and may have printed) before that. A SIGTERM in that window kills the CLI
-// with Node's default action: the container is orphaned, keeps running, and
-// its cgroup directories (and state record) stay forever after it exits.
-// About 6 in 10 tries lose the race on this machine; 8 tries make a failure
-// near certain. Remove .failing once fixed.
-test.failing('SIGTERM right after the container\'s first output is forwarded, never kills the CLI', async (t) => {
+test('SIGTERM right after the container\'s first output is forwarded, never kills the CLI', async (t) => {
   t.timeout(120_000);
   for (let i = 0; i < 8; i++) {
     const name = uniqueName('trm');

@@ -183,10 +183,7 @@ test('the container cannot reach the host without a veth (--no-net)', async (t) 
   t.deepEqual(leftovers(name), []);
 });
 
-// BUG (reported): with --no-net the container's lo is left DOWN (setup_network
-// returns before bringing lo up), so 127.0.0.1 is unusable inside. Docker's
-// --network none gives an UP loopback. Remove .failing once fixed.
-test.failing('--no-net: the loopback is up and usable inside', async (t) => {
+test('--no-net: the loopback is up and usable inside', async (t) => {
   const name = uniqueName('lo');
   const result = await runCli(['run', '--name', name, '--no-net', '--', '/bin/sh', '-c',
     'ip -o link show lo; ip -4 -o addr show lo; /var/shared_folder/server 5555 & '
@@ -197,11 +194,7 @@ test.failing('--no-net: the loopback is up and usable inside', async (t) => {
   t.regex(result.stdout, /client: reply: hello from \S+: local/);
 });
 
-// BUG (reported): `ctr-tui run` with a pipe as stdin hands the container a
-// NON-BLOCKING stdin (the CLI touches process.stdin, and libuv sets O_NONBLOCK
-// on the shared file description), so `cat` or dash's `read` fail with EAGAIN
-// when no data is there yet. Remove .failing once fixed.
-test.failing('a piped stdin reaches the container as a normal blocking stdin', async (t) => {
+test('a piped stdin reaches the container as a normal blocking stdin', async (t) => {
   const name = uniqueName('stdin');
   const cli = startCli(['run', '--name', name, '--no-net', '--', '/bin/sh', '-c', 'grep ^flags /proc/self/fdinfo/0; echo READY; read line; echo "got $line"'], { timeoutMs: 30_000 });
   cleanupCli(t, cli, name);

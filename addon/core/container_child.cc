@@ -72,10 +72,13 @@ void wait_for_parent(int sync_fd) {
 }
 
 void setup_network(const NetPlan& net) {
-  if (!net.enabled) return;
   int sock = nl_open();
   check_nl(sock, "socket(NETLINK_ROUTE)", "");
   check_nl(nl_link_up(sock, "lo"), "netlink: set link up", "lo");
+  if (!net.enabled) {
+    close(sock);
+    return;
+  }
   check_nl(nl_add_address(sock, net.ifname, net.addr, net.prefix), "netlink: add address to", net.ifname);
   check_nl(nl_link_up(sock, net.ifname), "netlink: set link up", net.ifname);
   check_nl(nl_add_route(sock, net.ifname, net.gateway, 32, 0), "netlink: add route to the host end on", net.ifname);
@@ -158,13 +161,18 @@ void mask_kernel_files() {
   }
 }
 
-// Node opens its own stdio close-on-exec, so an inherited fd is made to survive exec.
+// Node opens its own stdio close-on-exec, so an inherited fd is made to
+// survive exec; and libuv may have made a pipe non-blocking, which programs
+// reading stdin do not expect.
 void move_fd(int from, int to, const char* what) {
   if (from >= 0 && from != to) {
     check(dup2(from, to), "dup2", what);
-  } else if (fcntl(to, F_SETFD, 0) < 0 && errno != EBADF) {
+  } else if (fcntl(to, F_SETFD, 0) < 0) {
+    if (errno == EBADF) return;
     fail("fcntl(F_SETFD)", what, errno);
   }
+  int flags = fcntl(to, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK)) check(fcntl(to, F_SETFL, flags & ~O_NONBLOCK), "fcntl(F_SETFL)", what);
 }
 
 // A pty from the container's own devpts: the master goes to the parent, the

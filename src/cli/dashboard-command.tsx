@@ -9,7 +9,7 @@ import { createStore } from '../ui/store.js';
 import { App, type DashboardActions } from '../ui/App.js';
 import { TERMINAL_ESCAPE } from '../ui/keys.js';
 import { initialUiState, type UiState } from '../ui/ui-state.js';
-import { RuntimeError } from '../runtime/errors.js';
+import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { attachFullScreen } from './dashboard/attach.js';
 import { DashboardFeed } from './dashboard/feed.js';
 import { enterAlternateScreen, leaveAlternateScreen, restoreScreenOnExit } from './dashboard/screen.js';
@@ -115,7 +115,10 @@ export function registerDashboard(program: Command): void {
   program
     .command('dashboard', { isDefault: true })
     .description('the full-screen dashboard (the default command)')
-    .action(async (_o: unknown, command: Command) => {
+    .argument('[unknown...]')
+    .action(async (unknown: string[], _o: unknown, command: Command) => {
+      // As the default command it receives any word that is not a command.
+      if (unknown.length) throw new UsageError(`unknown command "${unknown[0]}": see ctr-tui --help`);
       const runtime = await openRuntime(command, 'dashboard');
       await runDashboard(runtime);
       process.exit(0);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isatty } from 'node:tty';
 import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
 import type { RunningContainer } from '../runtime/container.js';
 import { describeOomKill } from '../runtime/oom-watch.js';
@@ -21,25 +22,33 @@ interface RunOptions {
 }
 
 async function runForeground(request: RunRequest, command: Command): Promise<number> {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // tty.isatty, not process.stdin.isTTY: touching process.stdin would make a
+  // piped stdin non-blocking for the container too.
+  const interactive = isatty(0) && isatty(1);
   const spec = buildSpec({ ...request, term: process.env.TERM });
   const runtime = await openRuntime(command, 'run');
-  const container: RunningContainer = await runtime.startAttached(spec, { console: interactive ? 'pty' : 'inherit' });
-  const newline = interactive ? '\r\n' : '\n';
-  container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
-  const detach = interactive && container.ptyMaster !== null ? attachTerminal(container.ptyMaster) : () => undefined;
-  // The container, not this process, answers Ctrl-C and friends.
+  // Installed before the container exists, so that no signal in between
+  // takes the default action (and this process with it).
+  let container: RunningContainer | null = null;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals) => (container ? container.kill(signal) : pending.push(signal));
   const ignore = () => undefined;
-  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const) process.on(signal, ignore);
-  const forward = (signal: NodeJS.Signals) => container.kill(signal);
+  const ignored = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const;
+  for (const signal of ignored) process.on(signal, ignore);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
+  let detach = () => undefined as void;
   try {
+    container = await runtime.startAttached(spec, { console: interactive ? 'pty' : 'inherit' });
+    const newline = interactive ? '\r\n' : '\n';
+    container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
+    if (interactive && container.ptyMaster !== null) detach = attachTerminal(container.ptyMaster);
+    for (const signal of pending) container.kill(signal);
     const exit = await container.exited;
     return exit.status;
   } finally {
     detach();
-    for (const signal of ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const) process.off(signal, ignore);
+    for (const signal of ignored) process.off(signal, ignore);
     process.off('SIGTERM', forward);
     process.off('SIGHUP', forward);
   }
