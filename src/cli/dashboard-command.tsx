@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { render, type Instance } from 'ink';
 import { buildSpec } from '../runtime/build-spec.js';
 import { lastLines, readLog } from '../runtime/container-log.js';
@@ -9,12 +8,11 @@ import { createStore } from '../ui/store.js';
 import { App, type DashboardActions } from '../ui/App.js';
 import { TERMINAL_ESCAPE } from '../ui/keys.js';
 import { initialUiState, type UiState } from '../ui/ui-state.js';
-import { RuntimeError, UsageError } from '../runtime/errors.js';
+import { RuntimeError } from '../runtime/errors.js';
 import { attachFullScreen } from './dashboard/attach.js';
 import { DashboardFeed } from './dashboard/feed.js';
 import { enterAlternateScreen, leaveAlternateScreen, restoreScreenOnExit } from './dashboard/screen.js';
 import { SplitTerminal } from './dashboard/split-terminal.js';
-import { openRuntime } from './context.js';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -109,18 +107,4 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
   process.stdout.write(running.length
     ? `ctr-tui: ${running.length} container${running.length > 1 ? 's' : ''} still running (${running.join(', ')}): see "ctr-tui ps", remove with "ctr-tui rm -f NAME"\n`
     : 'ctr-tui: no containers running\n');
-}
-
-export function registerDashboard(program: Command): void {
-  program
-    .command('dashboard', { isDefault: true })
-    .description('the full-screen dashboard (the default command)')
-    .argument('[unknown...]')
-    .action(async (unknown: string[], _o: unknown, command: Command) => {
-      // As the default command it receives any word that is not a command.
-      if (unknown.length) throw new UsageError(`unknown command "${unknown[0]}": see ctr-tui --help`);
-      const runtime = await openRuntime(command, 'dashboard');
-      await runDashboard(runtime);
-      process.exit(0);
-    });
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
-import { registerDashboard } from './dashboard-command.js';
+import { registerDashboard } from './dashboard-register.js';
 import { registerExec } from './exec-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
