@@ -166,14 +166,14 @@ export class DashboardFeed {
 
   private describe(event: RuntimeEvent): string {
     switch (event.kind) {
-      case 'created': return `${event.name} created`;
-      case 'started': return `${event.name} started (pid ${event.pid})`;
-      case 'removed': return `${event.name} removed`;
+      case 'created': return 'created';
+      case 'started': return `started (pid ${event.pid})`;
+      case 'removed': return 'removed';
       case 'oom-kill': return describeOomKill(event.name, event.kill);
       case 'exited': {
         const { code, signal, oomKills } = event.exit;
         const how = code !== null ? `code ${code}` : `signal ${signal}`;
-        return `${event.name} exited (${how})${oomKills ? `, ${oomKills} OOM kill${oomKills > 1 ? 's' : ''}` : ''}`;
+        return `exited (${how})${oomKills ? `, ${oomKills} OOM kill${oomKills > 1 ? 's' : ''}` : ''}`;
       }
     }
   }
