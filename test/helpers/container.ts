@@ -405,7 +405,7 @@ export function killCgroup(name: string): void {
 
 /**
  * Removes whatever container `name` left on the host (a teardown safety net,
- * for when ctr-tui itself did not: see the SIGTERM race in cleanup.test.ts):
+ * for when ctr-tui itself did not, e.g. a CLI killed before it could clean up):
  * kills its processes, then removes its cgroup directories and its record.
  */
 export async function forceCleanup(name: string): Promise<void> {
@@ -438,8 +438,8 @@ export function cleanupCli(t: ExecutionContext, cli: CliProcess, name: string): 
 
 /**
  * Waits until the CLI has recorded container `name` (its state.json): it has
- * then finished starting it, and forwards signals. Before that, a SIGTERM
- * kills the CLI itself (a bug, see cleanup.test.ts).
+ * then finished starting it. (A SIGTERM any earlier once killed the CLI and
+ * orphaned the container; cleanup.test.ts checks that race on its own.)
  */
 export async function waitForRecord(name: string, timeoutMs = 30_000): Promise<void> {
   await waitUntil(() => existsSync(path.join(stateDir, name, 'state.json')), `the record of ${name}`, timeoutMs);

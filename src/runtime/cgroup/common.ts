@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ResourceLimits } from './types.js';
 
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -140,6 +141,12 @@ export function makeCgroupDir(dir: string, name: string): void {
     mkdirSync(dir);
   } catch (err) {
     const code = errorCode(err);
+    // The shared parent went with the last container meanwhile: make it again.
+    if (code === 'ENOENT') {
+      makeParentDir(dirname(dir));
+      mkdirSync(dir);
+      return;
+    }
     if (code === 'EEXIST') throw new Error(`cgroup: "${name}" already exists (${dir})`, { cause: err });
     throw new Error(`cgroup: creating ${dir} failed: ${code ?? String(err)}`, { cause: err });
   }
@@ -196,6 +203,14 @@ export function removeCgroupDirs(dirs: readonly string[]): void {
     }
   }
   if (firstError !== undefined) throw firstError;
+  // The shared parent goes with the last container; while others are in it, rmdir fails and it stays.
+  for (const parent of new Set(dirs.map((dir) => dirname(dir)))) {
+    try {
+      rmdirSync(parent);
+    } catch {
+      // in use (EBUSY, ENOTEMPTY) or gone already
+    }
+  }
 }
 
 function removeError(dir: string, code: string | undefined, cause: unknown): Error {
