@@ -144,6 +144,9 @@ void remove_cgroups(const std::vector<std::string>& dirs) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    // The shared ctr-tui parent goes with the last container; while others are in it, this fails.
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    rmdir(parent.c_str());
   }
 }
 
