@@ -2,7 +2,9 @@
  * Pure text graphs: each returns plain strings (no colour) so it can be tested exactly.
  *
  * brailleGraph draws 2 samples per cell horizontally and 4 dot rows per cell vertically
- * (Unicode braille, U+2800 + dot bits), newest sample in the rightmost dot column.
+ * (Unicode braille, U+2800 + dot bits), newest sample in the rightmost dot column. An empty cell
+ * is a plain space, not the blank braille pattern U+2800: some fonts draw that one as a faint
+ * dot grid, and a space costs Ink less to measure on every frame.
  */
 
 const BRAILLE_BASE = 0x2800;
@@ -65,7 +67,7 @@ export function brailleGraph(values: readonly number[], options: BrailleGraphOpt
     for (let x = 0; x < slots; x++) setDot(x, y);
   }
 
-  return bits.map((row) => row.map((b) => String.fromCodePoint(BRAILLE_BASE + b)).join(''));
+  return bits.map((row) => row.map((b) => (b === 0 ? ' ' : String.fromCodePoint(BRAILLE_BASE + b))).join(''));
 }
 
 const SPARKS = '▁▂▃▄▅▆▇█';

@@ -3,12 +3,12 @@ import { brailleGraph, dotLevel, limitRow, meterBar, sparkline } from '../../src
 
 test('brailleGraph: an area graph, 2 samples per cell, newest on the right', (t) => {
   // 4 dot columns, 8 dot rows; [0, 4, 8] right-aligned: an empty column, 0, half, full.
-  t.deepEqual(brailleGraph([0, 4, 8], { width: 2, height: 2, max: 8 }), ['⠀⢸', '⠀⣿']);
+  t.deepEqual(brailleGraph([0, 4, 8], { width: 2, height: 2, max: 8 }), [' ⢸', ' ⣿']);
 });
 
 test('brailleGraph: the limit line is a dotted row across the whole width', (t) => {
   // 6 of 8 rows: the third dot row from the top of the upper cells (dots 3 and 6).
-  t.deepEqual(brailleGraph([0, 4, 8], { width: 2, height: 2, max: 8, limitLine: 6 }), ['⠤⢼', '⠀⣿']);
+  t.deepEqual(brailleGraph([0, 4, 8], { width: 2, height: 2, max: 8, limitLine: 6 }), ['⠤⢼', ' ⣿']);
   t.deepEqual(brailleGraph([], { width: 3, height: 1, max: 4, limitLine: 4 }), ['⠉⠉⠉']);
 });
 
@@ -26,7 +26,7 @@ test('brailleGraph: exact shape of a ramp', (t) => {
 test('brailleGraph: degenerate sizes', (t) => {
   t.deepEqual(brailleGraph([1, 2, 3], { width: 0, height: 2, max: 3 }), ['', '']);
   t.deepEqual(brailleGraph([1, 2, 3], { width: 2, height: 0, max: 3 }), []);
-  t.deepEqual(brailleGraph([5, 5], { width: 1, height: 1, max: 0 }), ['⠀']);
+  t.deepEqual(brailleGraph([5, 5], { width: 1, height: 1, max: 0 }), [' ']);
 });
 
 test('dotLevel and limitRow', (t) => {
