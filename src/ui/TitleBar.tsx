@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import type { DashboardState } from './model.js';
-import { displayWidth, formatClock, truncate } from './format.js';
+import { displayWidth, formatClockMinutes, truncate } from './format.js';
 import { theme } from './theme.js';
 
 export interface TitleBarProps {
@@ -18,7 +18,7 @@ export function TitleBar({ state, width, now }: TitleBarProps) {
   const n = state.containers.length;
   const summary = ` ${n} container${n === 1 ? '' : 's'} · ${running} running`;
   const oomText = oom > 0 ? ` · ${oom} OOM-killed` : '';
-  const right = `cgroup v${state.cgroupVersion} · ${formatClock(now)} `;
+  const right = `cgroup v${state.cgroupVersion} · ${formatClockMinutes(now)} `;
   const room = width - displayWidth(name) - displayWidth(right);
   const middle = truncate(summary, Math.max(0, room - 1));
   const alarm = truncate(oomText, Math.max(0, room - 1 - displayWidth(middle)));

@@ -67,9 +67,20 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(hours / 24)}d${hours % 24}h`;
 }
 
-/** How long since `since`; "-" when it never started. */
+/**
+ * How long since `since`; "-" when it never started. Seconds only in the first minute, then
+ * minutes ("5m", like docker ps and k9s), so that an idle dashboard has nothing to redraw.
+ */
 export function formatUptime(since: number | null, now: number): string {
-  return since === null ? '-' : formatDuration(now - since);
+  if (since === null) return '-';
+  const ms = now - since;
+  if (ms >= 60_000 && ms < 3_600_000) return `${Math.floor(ms / 60_000)}m`;
+  return formatDuration(ms);
+}
+
+/** Local wall-clock time to the minute, for the title bar: "14:03". */
+export function formatClockMinutes(at: number): string {
+  return formatClock(at).slice(0, 5);
 }
 
 /** Local wall-clock time for the event log: "14:03:07". */

@@ -10,6 +10,7 @@ import {
   formatPercent,
   formatRate,
   formatUptime,
+  formatClockMinutes,
   oomBannerText,
   padEnd,
   padStart,
@@ -64,12 +65,17 @@ test('formatDuration: seconds, then m+s, h+m, d+h', (t) => {
   t.is(formatDuration((4 * 24 + 3) * 3_600_000), '4d3h');
   t.is(formatDuration(-5000), '0s');
   t.is(formatUptime(null, 1000), '-');
-  t.is(formatUptime(1000, 61_000), '1m00s');
+  t.is(formatUptime(1000, 42_000), '41s');
+  // Minutes only from one minute to an hour: an idle dashboard has nothing to redraw each second.
+  t.is(formatUptime(1000, 61_000), '1m');
+  t.is(formatUptime(0, 59 * 60_000 + 59_000), '59m');
+  t.is(formatUptime(0, (2 * 60 + 5) * 60_000 + 7_000), '2h05m');
 });
 
 test('formatClock shows local wall-clock time', (t) => {
   t.is(formatClock(new Date(2024, 2, 5, 14, 3, 7).getTime()), '14:03:07');
   t.is(formatClock(new Date(2024, 2, 5, 0, 0, 0).getTime()), '00:00:00');
+  t.is(formatClockMinutes(new Date(2024, 2, 5, 14, 3, 7).getTime()), '14:03');
 });
 
 test('formatPercent: one decimal below 10', (t) => {
