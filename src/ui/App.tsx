@@ -1,13 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { createElement, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { useInput, useStdout } from 'ink';
 import type { DashboardState, TerminalView } from './model.js';
 import type { NewContainerValues } from './new-container.js';
 import { validateNewContainer } from './new-container.js';
 import { KEYS, dispatchKey, editLine, type KeyTable } from './keys.js';
 import { computeLayout, type Size } from './layout.js';
-import { useStore, type Store } from './store.js';
+import type { Store } from './store.js';
+import { frameSignature } from './frame-signature.js';
 import { initialUiState, keyContext, reduceUi, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
-import { Dashboard } from './Dashboard.js';
+import { Dashboard, type DashboardProps } from './Dashboard.js';
 
 /** What the dashboard asks of the runtime. Every call names the container it is about. */
 export interface DashboardActions {
@@ -71,10 +72,13 @@ export function useTerminalSize(override?: Size): Size {
 
 /** The dashboard wired to a store, the keyboard and the runtime's actions. */
 export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = Date.now, logs, terminal = nullTerminal, initialUi = initialUiState, onUiChange }: AppProps) {
-  const state = useStore(store);
-  const screen = useStore(terminal);
   const size = useTerminalSize(sizeOverride);
   const [ui, setUiState] = useState<UiState>(initialUi);
+  useFrames(store, terminal, [ui, size, keys], () =>
+    ui.overlay?.kind === 'logs' ? null : frameProps(store.getSnapshot(), ui, size, clock(), keys, terminal.getSnapshot(), null),
+  );
+  const state = store.getSnapshot();
+  const screen = terminal.getSnapshot();
   // The latest UI state, also between a key press and the next render (keys can arrive faster
   // than React re-subscribes the input handler).
   const uiRef = useRef(ui);
@@ -148,15 +152,64 @@ export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = D
   const logContainer = ui.overlay?.kind === 'logs' ? ui.overlay.container : null;
   return (
     <Dashboard
-      state={state}
-      ui={ui}
-      size={size}
-      now={clock()}
-      keys={keys}
-      terminal={screen}
-      logs={logContainer && logs ? logs(logContainer) : null}
+      {...frameProps(state, ui, size, clock(), keys, screen, logContainer && logs ? logs(logContainer) : null)}
       onSubmitNew={(values) => void submitNew(values)}
       onCancelNew={() => setUi((u) => ({ ...u, overlay: null }))}
     />
   );
+}
+
+/** Everything the dashboard draws from, without its callbacks. */
+function frameProps(
+  state: DashboardState,
+  ui: UiState,
+  size: Size,
+  now: number,
+  keys: KeyTable,
+  terminal: TerminalView | null,
+  logs: readonly string[] | null,
+): DashboardProps {
+  return { state, ui, size, now, keys, terminal, logs };
+}
+
+/**
+ * Re-renders the caller when the stores change in a way that shows: each change is first drawn
+ * as a signature (see frame-signature.ts) and compared with the last one. A sample that moves
+ * nothing on screen (an idle container's flat graph, an unchanged 0%) then costs no frame.
+ * `next` gives the props the dashboard would be drawn with now, or null to always draw.
+ */
+function useFrames(store: Store<DashboardState>, terminal: Store<TerminalView | null>, inputs: unknown[], next: () => DashboardProps | null): void {
+  const gate = useRef({ state: undefined as unknown, screen: undefined as unknown, signature: null as string | null, version: 0, inputs });
+  const nextRef = useRef(next);
+  nextRef.current = next;
+  // Rendered for another reason (a key, a resize): the last signature no longer says what is on screen.
+  if (inputs.some((input, i) => input !== gate.current.inputs[i])) {
+    gate.current.signature = null;
+    gate.current.inputs = inputs;
+  }
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const offStore = store.subscribe(listener);
+      const offTerminal = terminal.subscribe(listener);
+      return () => {
+        offStore();
+        offTerminal();
+      };
+    },
+    [store, terminal],
+  );
+  const version = useCallback(() => {
+    const g = gate.current;
+    const state = store.getSnapshot();
+    const screen = terminal.getSnapshot();
+    if (state === g.state && screen === g.screen) return g.version;
+    g.state = state;
+    g.screen = screen;
+    const props = nextRef.current();
+    const signature = props === null ? null : frameSignature(createElement(Dashboard, props));
+    if (signature === null || signature !== g.signature) g.version++;
+    g.signature = signature;
+    return g.version;
+  }, [store, terminal]);
+  useSyncExternalStore(subscribe, version, version);
 }

@@ -6,6 +6,7 @@ import { displayWidth, padEnd, truncate } from './format.js';
 import { Panel, panelInnerWidth } from './Panel.js';
 import { Footer } from './Footer.js';
 import { theme } from './theme.js';
+import { markStateful } from './frame-signature.js';
 
 export interface NewContainerFormProps {
   width: number;
@@ -84,3 +85,6 @@ export function NewContainerForm({ width, initial, error = null, busy = false, k
     </Panel>
   );
 }
+
+// It keeps the fields' values in React state: the dashboard cannot skip frames while it shows.
+markStateful(NewContainerForm);

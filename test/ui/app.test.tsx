@@ -187,6 +187,26 @@ test.serial('store updates redraw: an OOM kill shows its banner', async (t) => {
   app.r.unmount();
 });
 
+test.serial('a sample that changes nothing on screen draws no frame; one that does, draws', async (t) => {
+  const app = await setup();
+  const frames = app.stdout.frames.length;
+  // A new history array with the same values, the same figures: nothing shows.
+  const same = (s: DashboardState) => ({ ...s, containers: s.containers.map((c) => ({ ...c, memory: { ...c.memory, history: [...c.memory.history] } })) });
+  app.store.setState(same);
+  app.store.setState(same);
+  await tick(80);
+  t.is(app.stdout.frames.length, frames, 'no frame for an invisible change');
+  // The host's CPU moves: that shows.
+  app.store.setState((s) => ({ ...s, host: s.host && { ...s.host, cpuPercent: 77 } }));
+  t.true(await app.shows(/cpu {2}77%/), app.text());
+  t.true(app.stdout.frames.length > frames);
+  // A key redraws even when the store is still.
+  const before = app.stdout.frames.length;
+  await app.press('j');
+  t.true(await until(() => app.stdout.frames.length > before));
+  app.r.unmount();
+});
+
 test.serial('the app follows terminal resizes, down to the too-small notice', async (t) => {
   const app = await setup();
   app.stdout.resize(120, 40);

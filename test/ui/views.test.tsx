@@ -108,10 +108,10 @@ test('MemoryPanel: braille graph with a labelled limit line, figures, CPU, pids,
   t.true(fits(f.lines, 36, 11), f.text);
   t.regex(f.lines[0] ?? '', /Memory · web .* running/);
   t.regex(f.lines[1] ?? '', /12\.3M used {2}peak 20M {2}limit 64M/);
-  t.regex(f.lines[2] ?? '', /80M┤⠀/, 'top of the scale: 5/4 of the limit');
+  t.regex(f.lines[2] ?? '', /80M┤ +│/, 'top of the scale: 5/4 of the limit');
   t.regex(f.lines[3] ?? '', /64M┤⠒{26}/, 'the limit line');
   t.regex(f.lines[7] ?? '', /0┤[⣀⣤⣴⣶⣿]+/);
-  t.regex(f.text, /cpu 12% {2}pids 3 {2}up 3m12s/);
+  t.regex(f.text, /cpu 12% {2}pids 3 {2}up 3m /);
   t.regex(f.text, /\$ \/programs\/server 8080/);
   const limitLine = f.rawLines[3] ?? '';
   t.true(limitLine.includes(RED), 'the limit line is red');
@@ -189,7 +189,7 @@ test('Banner: the OOM banner, red and inverse, full width', (t) => {
 test('TitleBar: counts, cgroup version, clock', (t) => {
   const f = frame(<TitleBar state={state} width={80} now={NOW} />);
   t.is(displayWidth(f.lines[0] ?? ''), 80);
-  t.regex(f.text, /ctr-tui {2}3 containers · 1 running · 1 OOM-killed +cgroup v1 · 14:03:07 $/);
+  t.regex(f.text, /ctr-tui {2}3 containers · 1 running · 1 OOM-killed +cgroup v1 · 14:03 $/);
 });
 
 test('HelpOverlay: generated from the key table, in columns that fit', (t) => {
