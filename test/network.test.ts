@@ -94,6 +94,22 @@ test('two containers serve the same port, each answering with its own hostname',
   await Promise.all([stopServer(t, a), stopServer(t, b)]);
 });
 
+test('the veth pair carries IPv4 only, as docker sets it up: no IPv6 on either end', async (t) => {
+  const name = uniqueName('v6');
+  const n = nextIp();
+  const cli = startCli(['run', '--name', name, '--ip', `10.0.0.${n}`, '--', '/bin/sh', '-c',
+    holdAfter('echo "eth0 v6 off: $(cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)"; ip -6 -o addr show dev eth0 | wc -l')], { timeoutMs: 30_000 });
+  cleanupCli(t, cli, name);
+  const out = (await cli.waitForStdout(/READY\n/)).input!;
+  t.regex(out, /^eth0 v6 off: 1\n0\n/m, 'no IPv6 address on eth0');
+  t.is(readFileSync(`/proc/sys/net/ipv6/conf/ctr-${name}/disable_ipv6`, 'utf8').trim(), '1', 'none on the host end');
+  const host = await runHost('ip', ['-6', '-o', 'addr', 'show', 'dev', `ctr-${name}`]);
+  t.is(host.stdout.trim(), '', host.stderr);
+  const result = await stop(cli, name);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(leftovers(name, { ip: `10.0.0.${n}` }), []);
+});
+
 test('a container reaches a server on the host through its gateway', async (t) => {
   const port = 7000 + (process.pid % 500);
   const server = spawn(hostServer, [String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });

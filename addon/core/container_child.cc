@@ -71,6 +71,27 @@ void wait_for_parent(int sync_fd) {
   close(sync_fd);
 }
 
+// No IPv6 on the container's end, as docker does on an IPv4-only network: no router
+// solicitations or MLD reports on the link, so its traffic is only what runs inside.
+// A kernel without IPv6 has no such file, and nothing to disable.
+void disable_ipv6(const char* ifname) {
+  char path[96];
+  copy_cstr(path, sizeof path, "/proc/sys/net/ipv6/conf/");
+  size_t n = strlen(path);
+  copy_cstr(path + n, sizeof path - n, ifname);
+  n = strlen(path);
+  copy_cstr(path + n, sizeof path - n, "/disable_ipv6");
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return;
+    fail("open", path, errno);
+  }
+  ssize_t written = write(fd, "1", 1);
+  if (written < 0) fail("write", path, errno);
+  if (written != 1) fail("write", path, EIO);
+  close(fd);
+}
+
 void setup_network(const NetPlan& net) {
   int sock = nl_open();
   check_nl(sock, "socket(NETLINK_ROUTE)", "");
@@ -79,6 +100,7 @@ void setup_network(const NetPlan& net) {
     close(sock);
     return;
   }
+  disable_ipv6(net.ifname);
   check_nl(nl_add_address(sock, net.ifname, net.addr, net.prefix), "netlink: add address to", net.ifname);
   check_nl(nl_link_up(sock, net.ifname), "netlink: set link up", net.ifname);
   check_nl(nl_add_route(sock, net.ifname, net.gateway, 32, 0), "netlink: add route to the host end on", net.ifname);

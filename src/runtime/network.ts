@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { fromNumber, toNumber } from './ipv4.js';
@@ -82,6 +81,19 @@ export function allocateNetwork(): NetworkSpec {
 }
 
 /**
+ * No IPv6 on the host end, as docker does for an IPv4-only network (the container turns it
+ * off on eth0 too): the link then carries no router solicitations or MLD reports, and the
+ * network panel shows only the container's own traffic. A kernel without IPv6 has no file.
+ */
+function disableIpv6(ifname: string): void {
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, '1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
  * Creates the veth pair with eth0 already inside the namespace of `pid`, and
  * configures the host end. The container configures its own end.
  */
@@ -96,6 +108,7 @@ export function attachVeth(containerName: string, pid: number, spec: NetworkSpec
     throw error;
   }
   try {
+    disableIpv6(host);
     native.addAddress(host, spec.hostAddress, 32);
     native.linkUp(host);
     native.addRoute(host, spec.address, 32, null);
