@@ -12,6 +12,12 @@ const busyIntervalMs = 200;
 const movingBytes = 1 << 20;
 const eventsKept = 200;
 const bannerMs = 15_000;
+/**
+ * The host's CPU, memory and interfaces are sampled every 2 s (btop's default), over that 2 s
+ * window: a 1 s host CPU figure jitters on any machine and would redraw an idle dashboard every
+ * second. Containers keep the 1 s sample rate.
+ */
+const hostIntervalMs = 2000;
 
 function push(history: number[], value: number): number[] {
   const next = history.length >= historyLength ? history.slice(1) : history.slice();
@@ -73,6 +79,7 @@ export class DashboardFeed {
   /** Records change only at the events above; re-read all of them now and then for other writers. */
   private readonly records = new Map<string, ContainerInfo>();
   private ticks = 0;
+  private hostSampledAt = 0;
 
   constructor(private readonly runtime: Runtime, private readonly store: Store<DashboardState>, private readonly intervalMs = 1000) {}
 
@@ -112,7 +119,9 @@ export class DashboardFeed {
     const samples = new Map(this.sampler.sampleAll().map((s) => [s.name, s]));
     const before = new Map(this.store.getSnapshot().containers.map((c) => [c.name, c.memory.current]));
     const moving = [...samples.values()].some((s) => Math.abs(s.memory.current - (before.get(s.name) ?? s.memory.current)) >= movingBytes);
-    const host = moving ? null : this.host.sample();
+    const hostDue = !moving && Date.now() - this.hostSampledAt >= hostIntervalMs - busyIntervalMs;
+    const host = hostDue ? this.host.sample() : null;
+    if (hostDue) this.hostSampledAt = Date.now();
     this.store.setState((state) => {
       const previous = new Map(state.containers.map((c) => [c.name, c]));
       const containers = infos.map((info) => {

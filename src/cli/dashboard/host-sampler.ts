@@ -39,23 +39,28 @@ function availableMemory(): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+const interfacesRefreshMs = 5 * 60_000;
+
 /**
  * The host panel's figures. CPU, memory and traffic come from the kernel's
  * counters each tick, without spawning anything; the list of interfaces and
- * their addresses comes from systeminformation, which runs helper programs,
- * so it is read only every 30 s.
+ * their addresses comes from systeminformation, which runs helper programs
+ * (about 1 s of CPU on this machine), so it is read only when an interface
+ * comes or goes, and every 5 minutes for changed addresses.
  */
 export class HostSampler {
   private previous: Counters | null = null;
   private interfaces: { iface: string; ip4: string }[] = [];
   private interfacesAt = 0;
+  /** The host's interface names (containers' veths left out) when they were last read. */
+  private interfacesKey = '';
   private loading = false;
 
   sample(): HostView | null {
-    this.refreshInterfaces();
     const now = Date.now();
     const { busy, total } = cpuTimes();
     const net = netCounters();
+    this.refreshInterfaces([...net.keys()]);
     const previous = this.previous;
     this.previous = { at: now, busy, total, net };
     if (!previous) return null;
@@ -74,8 +79,10 @@ export class HostSampler {
     };
   }
 
-  private refreshInterfaces(): void {
-    if (this.loading || Date.now() - this.interfacesAt < 30_000) return;
+  private refreshInterfaces(names: string[]): void {
+    const key = names.filter((name) => !name.startsWith('ctr-')).sort().join(' ');
+    if (this.loading || (key === this.interfacesKey && Date.now() - this.interfacesAt < interfacesRefreshMs)) return;
+    this.interfacesKey = key;
     this.loading = true;
     si.networkInterfaces()
       .then((found) => {
