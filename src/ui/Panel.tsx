@@ -50,26 +50,22 @@ export function Panel({ title, right = '', rightColor, width, height, color = th
   if (width < 4 || height < 2) return null;
   const top = panelTopLine(title, right, width);
   return (
-    <Box flexDirection="column" width={width} height={height} flexShrink={0}>
-      <Text wrap="truncate-end">
-        <Text color={color}>╭─</Text>
+    <Box
+      borderStyle="round"
+      borderColor={color}
+      width={width}
+      height={height}
+      flexShrink={0}
+      flexDirection="column"
+      paddingX={paddingX}
+      backgroundColor={opaque ? BLANK_BACKGROUND : undefined}
+    >
+      <Box position="absolute" marginTop={-1} marginLeft={1 - paddingX} width={width - 4} height={1}>
         {top.title !== '' && <Text bold color={titleColor}>{` ${top.title} `}</Text>}
-        <Text color={color}>{'─'.repeat(top.fill)}</Text>
+        <Box flexGrow={1} />
         {top.right !== '' && <Text color={rightColor ?? color}>{` ${top.right} `}</Text>}
-        <Text color={color}>─╮</Text>
-      </Text>
-      <Box
-        borderStyle="round"
-        borderTop={false}
-        borderColor={color}
-        width={width}
-        height={height - 1}
-        flexDirection="column"
-        paddingX={paddingX}
-        backgroundColor={opaque ? BLANK_BACKGROUND : undefined}
-      >
-        {Children.toArray(children).slice(0, panelInnerHeight(height))}
       </Box>
+      {Children.toArray(children).slice(0, panelInnerHeight(height))}
     </Box>
   );
 }
