@@ -10,6 +10,7 @@
 //   node --import=tsx bench/frame-cost.ts        (no root needed)
 //
 // Environment: BENCH_FRAMES=100 (updates per kind, 40 ms apart: Ink draws at most 30 a second)
+//   BENCH_N=10 (containers in the list)  BENCH_KINDS=frame,skipped (the floor always runs)
 delete process.env.CI; // Ink 6 draws nothing with CI set
 process.env.NODE_ENV = 'production';
 const { EventEmitter } = await import('node:events');
@@ -83,7 +84,7 @@ export async function benchFrameCost(updates = 100): Promise<FrameCost[]> {
   results.push({ kind: 'floor', ...(await measure(h(Blank), counter, (n) => n + 1, updates)) });
 
   const MiB = 1024 * 1024;
-  const containers = Array.from({ length: 10 }, (_, i) =>
+  const containers = Array.from({ length: Number(process.env.BENCH_N ?? 10) }, (_, i) =>
     container({ name: `c${i}`, cpuPercent: 0, memory: { current: MiB, peak: MiB, limit: 64 * MiB, history: new Array(240).fill(MiB) } }),
   );
   type S = typeof state;
@@ -94,7 +95,7 @@ export async function benchFrameCost(updates = 100): Promise<FrameCost[]> {
   });
   const actions = { create() {}, kill() {}, stop() {}, remove() {}, attach() {}, quit() {} };
   const clock = () => Date.UTC(2026, 0, 1, 12, 0, 0);
-  for (const kind of ['frame', 'skipped'] as const) {
+  for (const kind of (['frame', 'skipped'] as const).filter((k) => !process.env.BENCH_KINDS || process.env.BENCH_KINDS.split(',').includes(k))) {
     const store = createStore<S>({ ...state, containers });
     const app = h(App, { store, actions, clock, size: { columns: 120, rows: 40 } });
     results.push({ kind, ...(await measure<S>(app, store, (s, i) => tick(s, kind === 'frame' ? 10 + (i % 50) : 23), updates)) });
@@ -111,7 +112,7 @@ export function formatFrameCost(results: FrameCost[]): string {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log('frame cost: 10 containers, 120x40, in-process, CPU time per store update');
+  console.log(`frame cost: ${process.env.BENCH_N ?? 10} containers, 120x40, in-process, CPU time per store update`);
   console.log(formatFrameCost(await benchFrameCost(Number(process.env.BENCH_FRAMES ?? 100))));
   process.exit(0);
 }

@@ -1,4 +1,4 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import type { ContainerView } from './model.js';
 import { formatBytes, formatClock, formatCommand, formatPercent, formatUptime, padStart, truncate } from './format.js';
 import { brailleGraph, limitRow } from './graph.js';
@@ -89,11 +89,14 @@ export function MemoryPanel({ container: c, width, height, now }: MemoryPanelPro
       </Text>
       {graph.map((line, row) => {
         const color = lineRow === null ? theme.ok : row <= lineRow ? theme.danger : theme.ok;
+        // The axis and the plot are separate Texts: Ink measures every Text on every frame, and
+        // a line with any non-ASCII character in it takes the slow path for all of it; an empty
+        // plot row is plain spaces.
         return (
-          <Text key={row} wrap="truncate-end">
+          <Box key={row}>
             <Text color={row === lineRow ? theme.danger : theme.muted}>{padStart(labels[row] ?? '', AXIS - 1)}{labels[row] ? '┤' : '│'}</Text>
-            <Text color={color}>{line}</Text>
-          </Text>
+            <Text wrap="truncate-end" color={color}>{line}</Text>
+          </Box>
         );
       })}
       <Text wrap="truncate-end" color={status.color}>{truncate(status.text, inner)}</Text>
