@@ -16,13 +16,21 @@ const AXIS = 6;
 const MiB = 1024 * 1024;
 
 /**
+ * Without a limit, the graph's scale starts here. The kernel charges memory to a cgroup in
+ * per-CPU batches (64 pages, 256 KiB, per CPU), and hands a batch back when another cgroup
+ * charges on that CPU: an idle container's usage moves by tens or hundreds of KiB with nothing
+ * running in it. On a 1 MiB scale that drew a new step (and a redraw) every few seconds.
+ */
+const MIN_SCALE = 16 * MiB;
+
+/**
  * The graph's top value. With a limit, 5/4 of it, so the limit line sits below the top and the
- * usage visibly runs into it; without, the next power of two above the peak (at least 1 MiB).
+ * usage visibly runs into it; without, the next power of two above the peak (at least 16 MiB).
  */
 export function graphMax(memory: ContainerView['memory']): number {
   if (memory.limit !== null && memory.limit > 0) return memory.limit * 1.25;
   const highest = Math.max(memory.peak, memory.current, ...memory.history);
-  let top = MiB;
+  let top = MIN_SCALE;
   while (top < highest * 1.1) top *= 2;
   return top;
 }

@@ -131,7 +131,10 @@ test('MemoryPanel: no container, no limit, small heights', (t) => {
   t.true(fits(f.lines, 36, 9));
   t.regex(f.text, /limit none/);
   t.regex(f.text, /exited with code 0/);
-  t.is(graphMax({ current: 0, peak: 3 * MiB, limit: null, history: [] }), 4 * MiB);
+  // No limit: a power of two above the peak, from 16 MiB up (the kernel's per-CPU charge batches
+  // move an idle container's usage by up to 256 KiB).
+  t.is(graphMax({ current: 0, peak: 3 * MiB, limit: null, history: [] }), 16 * MiB);
+  t.is(graphMax({ current: 0, peak: 20 * MiB, limit: null, history: [25 * MiB] }), 32 * MiB);
   t.is(graphMax({ current: 0, peak: 0, limit: 64 * MiB, history: [] }), 80 * MiB);
   t.deepEqual(axisLabels(6, 80 * MiB, 64 * MiB), ['80M', '64M', '', '', '', '0']);
   t.deepEqual(axisLabels(3, 4 * MiB, null), ['4M', '', '0']);
