@@ -10,11 +10,11 @@
 // failure or Ctrl-C.
 //
 // The figure is the dashboard process's own utime + stime (every thread),
-// from /proc/PID/stat, over two 15 s windows of the same dashboard:
+// from /proc/PID/stat, over two windows of the same dashboard:
 //   - "graphs filling", 3 s after the list has shown every container: the
 //     memory graph still grows a dot column every second, so every second is
 //     a new frame;
-//   - "idle", 125 s after: the graph window (2 samples a cell) and the network
+//   - "idle", 30 s from 125 s after: the graph window (2 samples a cell) and the network
 //     sparklines have filled, and a flat line scrolls without a visible
 //     change. This is the figure the target is about: what a dashboard left
 //     open on idle containers costs.
@@ -23,12 +23,13 @@
 //
 //   node --import=tsx bench/dashboard-cpu.ts          (as root; best under npm run bench's sandbox)
 //
-// Environment: BENCH_SIZES=10,100  BENCH_SETTLE_MS=3000  BENCH_MEASURE_MS=15000  BENCH_IDLE_AFTER_MS=125000
+// Environment: BENCH_SIZES=10,100  BENCH_SETTLE_MS=3000  BENCH_MEASURE_MS=15000  BENCH_IDLE_AFTER_MS=125000  BENCH_IDLE_MS=30000
 //   BENCH_PROFILE=auto|always|never  (auto: a 10 s --cpu-prof run when a size is over the target)
+//   BENCH_KEEP_PROFILE=FILE  (keep the last .cpuprofile there, for a closer look)
 //   BENCH_DASHBOARD_CLI=dist|bundle|tsx (dist, the default: bin/ctr-tui.js as installed; bundle: src/ bundled by esbuild; tsx: src/ through tsx)
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,6 +57,9 @@ export interface DashboardCpuResult {
   withChildrenPercent: number;
   /** Bytes the dashboard wrote to its terminal per second (how much it redraws). */
   outputBytesPerSecond: number;
+  /** Frames drawn per second, idle and while the graphs fill. */
+  framesPerSecond: number;
+  fillingFramesPerSecond: number;
   measureMs: number;
   /** Where the time goes, from a --cpu-prof run, when one was made. */
   profile?: ProfileSummary;
@@ -77,6 +81,8 @@ export interface DashboardCpuOptions {
    * graph (2 samples a cell, about 100 s at 120 columns) and the network sparklines have filled.
    */
   idleAfterMs?: number;
+  /** The idle window: long enough for several host samples (every 3 s). */
+  idleMs?: number;
   /** auto: profile a size whose figure is over TARGET_PERCENT. */
   profile?: 'auto' | 'always' | 'never';
   profileMs?: number;
@@ -257,6 +263,7 @@ async function profileDashboard(cli: Cli, stateDir: string, count: number, ms: n
     }
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('the dashboard wrote no .cpuprofile');
+    if (process.env.BENCH_KEEP_PROFILE) copyFileSync(path.join(dir, file), process.env.BENCH_KEEP_PROFILE);
     return summariseProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, fromUs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -267,7 +274,7 @@ async function profileDashboard(cli: Cli, stateDir: string, count: number, ms: n
 
 export async function benchDashboardCpu(options: DashboardCpuOptions = {}): Promise<DashboardCpuResult[]> {
   const {
-    sizes = [10, 100], settleMs = 3000, measureMs = 15_000, idleAfterMs = 125_000, profile = 'never', profileMs = 10_000,
+    sizes = [10, 100], settleMs = 3000, measureMs = 15_000, idleAfterMs = 125_000, idleMs = 30_000, profile = 'never', profileMs = 10_000,
     cli: cliKind = 'bundle', log = (line: string) => console.error(line),
   } = options;
   const withNet = inThrowawayNetns();
@@ -303,27 +310,31 @@ export async function benchDashboardCpu(options: DashboardCpuOptions = {}): Prom
       try {
         await waitForList(screen, size);
         const listed = Date.now();
-        const measure = async () => {
+        const measure = async (ms: number) => {
           const bytesBefore = screen.output().length;
           const before = cpuTimes(screen.pid);
           const start = process.hrtime.bigint();
-          await sleep(measureMs);
+          await sleep(ms);
           const after = cpuTimes(screen.pid);
           const wall = Number(process.hrtime.bigint() - start) / 1e9;
-          const bytes = screen.output().length - bytesBefore;
+          const drawn = screen.output().slice(bytesBefore);
+          const bytes = drawn.length;
+          // Ink wraps every frame in a synchronized update (ESC[?2026h ... ESC[?2026l).
+          const frames = drawn.split('\u001b[?2026h').length - 1;
           const pct = (seconds: number) => Math.round((seconds / wall) * 10_000) / 100;
           return {
             own: pct(after.own - before.own),
             withChildren: pct(after.own - before.own + after.children - before.children),
             bytesPerSecond: Math.round(bytes / wall),
+            framesPerSecond: Math.round((frames / wall) * 100) / 100,
             ms: Math.round(wall * 1000),
           };
         };
         await sleep(settleMs);
-        const filling = await measure();
-        log(`dashboard-cpu: ${size} containers, graphs filling: ${filling.own} % of one core, ${filling.bytesPerSecond} B/s to the terminal; idle window in ${Math.round((listed + idleAfterMs - Date.now()) / 1000)} s`);
+        const filling = await measure(measureMs);
+        log(`dashboard-cpu: ${size} containers, graphs filling: ${filling.own} % of one core, ${filling.framesPerSecond} frames/s; idle window in ${Math.round((listed + idleAfterMs - Date.now()) / 1000)} s`);
         await sleep(Math.max(0, listed + idleAfterMs - Date.now()));
-        const idle = await measure();
+        const idle = await measure(idleMs);
         result = {
           containers: size,
           cpuPercentOfOneCore: idle.own,
@@ -331,12 +342,14 @@ export async function benchDashboardCpu(options: DashboardCpuOptions = {}): Prom
           fillingBytesPerSecond: filling.bytesPerSecond,
           withChildrenPercent: idle.withChildren,
           outputBytesPerSecond: idle.bytesPerSecond,
+          framesPerSecond: idle.framesPerSecond,
+          fillingFramesPerSecond: filling.framesPerSecond,
           measureMs: idle.ms,
         };
       } finally {
         await quit(screen);
       }
-      log(`dashboard-cpu: ${size} containers: ${result.cpuPercentOfOneCore} % of one core (${result.withChildrenPercent} % with its children), ${result.outputBytesPerSecond} B/s to the terminal`);
+      log(`dashboard-cpu: ${size} containers, idle: ${result.cpuPercentOfOneCore} % of one core (${result.withChildrenPercent} % with its children), ${result.framesPerSecond} frames/s`);
       if (profile === 'always' || (profile === 'auto' && result.cpuPercentOfOneCore > TARGET_PERCENT)) {
         if (interrupted) throw new Error(`interrupted by ${interrupted}`);
         log(`dashboard-cpu: profiling ${size} containers for ${profileMs} ms`);
@@ -368,8 +381,8 @@ export function formatDashboardCpu(results: DashboardCpuResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const verdict = r.containers === 10 ? (r.cpuPercentOfOneCore <= TARGET_PERCENT ? '  (target ≤ 2 %: met)' : '  (target ≤ 2 %: OVER)') : '';
-    lines.push(`  ${String(r.containers).padStart(4)} containers, idle: ${r.cpuPercentOfOneCore.toFixed(2)} % of one core, ${r.withChildrenPercent.toFixed(2)} % with its children; ${r.outputBytesPerSecond} B/s redrawn${verdict}`);
-    lines.push(`       while the graphs fill (the first ${Math.round(r.measureMs / 1000)} s): ${r.fillingPercent.toFixed(2)} % of one core; ${r.fillingBytesPerSecond} B/s redrawn`);
+    lines.push(`  ${String(r.containers).padStart(4)} containers, idle: ${r.cpuPercentOfOneCore.toFixed(2)} % of one core, ${r.withChildrenPercent.toFixed(2)} % with its children; ${r.framesPerSecond} frames/s, ${r.outputBytesPerSecond} B/s${verdict}`);
+    lines.push(`       while the graphs fill (the first minutes): ${r.fillingPercent.toFixed(2)} % of one core; ${r.fillingFramesPerSecond} frames/s, ${r.fillingBytesPerSecond} B/s`);
     if (r.profile) {
       const { windowMs, busyMs, self, inclusive } = r.profile;
       lines.push(`       --cpu-prof over ${windowMs} ms after settling: busy ${busyMs} ms (${((busyMs / windowMs) * 100).toFixed(1)} % of the main thread)`);
@@ -388,7 +401,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const sizes = process.env.BENCH_SIZES?.split(',').map(Number);
   console.log(`dashboard CPU at idle, 120x40, default 1 s sample rate; target: 10 containers ≤ ${TARGET_PERCENT} % of one core; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   const results = await benchDashboardCpu({
-    sizes, settleMs: env('BENCH_SETTLE_MS'), measureMs: env('BENCH_MEASURE_MS'), idleAfterMs: env('BENCH_IDLE_AFTER_MS'), profile,
+    sizes, settleMs: env('BENCH_SETTLE_MS'), measureMs: env('BENCH_MEASURE_MS'), idleAfterMs: env('BENCH_IDLE_AFTER_MS'), idleMs: env('BENCH_IDLE_MS'), profile,
     cli: (['tsx', 'bundle'] as const).find((k) => k === process.env.BENCH_DASHBOARD_CLI) ?? 'dist',
   });
   console.log(formatDashboardCpu(results));
