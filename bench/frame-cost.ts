@@ -9,7 +9,8 @@
 //
 //   node --import=tsx bench/frame-cost.ts        (no root needed)
 //
-// Environment: BENCH_FRAMES=100 (updates per kind, 40 ms apart: Ink draws at most 30 a second)
+// Environment: BENCH_FRAMES=100 (updates per kind)  BENCH_GAP_MS=40 (between updates: Ink draws
+//   at most 30 frames a second; 1000 to see a frame as the 1 s sampler sees it, with cold caches)
 //   BENCH_N=10 (containers in the list)  BENCH_KINDS=frame,skipped (the floor always runs)
 delete process.env.CI; // Ink 6 draws nothing with CI set
 process.env.NODE_ENV = 'production';
@@ -53,6 +54,8 @@ export interface FrameCost {
   writesPerUpdate: number;
 }
 
+const gapMs = Number(process.env.BENCH_GAP_MS ?? 40);
+
 async function measure<T>(tree: ReturnType<typeof h>, store: { setState(next: (s: T) => T): void }, update: (s: T, i: number) => T, updates: number): Promise<{ ms: number; writesPerUpdate: number }> {
   const out = new FakeTerminal();
   const app = render(tree, { stdout: out as never, stdin: new FakeInput() as never, stderr: new FakeTerminal() as never, exitOnCtrlC: false, patchConsole: false });
@@ -65,7 +68,7 @@ async function measure<T>(tree: ReturnType<typeof h>, store: { setState(next: (s
   const before = process.cpuUsage();
   for (let i = 0; i < updates; i++) {
     store.setState((s) => update(s, 20 + i));
-    await sleep(40);
+    await sleep(gapMs);
   }
   const used = process.cpuUsage(before);
   const result = { ms: (used.user + used.system) / 1000 / updates, writesPerUpdate: (out.frames - writes) / updates };

@@ -20,7 +20,13 @@ const bannerMs = 15_000;
  */
 const hostIntervalMs = 3000;
 
+/**
+ * The history with `value` appended, the oldest dropped when full. A full history of one value
+ * (an idle container's) is returned as it is: the same values, no new array to allocate and
+ * collect, every second, for every container.
+ */
 function push(history: number[], value: number): number[] {
+  if (history.length >= historyLength && history.every((v) => v === value)) return history;
   const next = history.length >= historyLength ? history.slice(1) : history.slice();
   next.push(value);
   return next;
