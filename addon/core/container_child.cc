@@ -152,10 +152,65 @@ void mount_filesystems(const SpawnPlan& plan) {
   }
 }
 
+// strcat and utoa into a fixed buffer, always terminated: async-signal-safe.
+void append(char* dst, size_t size, const char* src) {
+  size_t used = strlen(dst);
+  copy_cstr(dst + used, size - used, src);
+}
+
+void append_uint(char* dst, size_t size, unsigned value) {
+  char digits[16];
+  size_t i = sizeof digits - 1;
+  digits[i] = '\0';
+  do {
+    digits[--i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && i > 0);
+  append(dst, size, digits + i);
+}
+
+// The container's own writable layer, as docker's overlay2 gives it: an overlay whose lower
+// layer is the shared rootfs and whose upper layer is on a tmpfs mounted (in this private mount
+// namespace only) over the rootfs's path. What the container writes, and the mountpoints its
+// /proc, /dev and shares need, never reach the rootfs on the host, and go with the container.
+// Leaves the working directory at the merged root. Returns false, with nothing left mounted,
+// when the kernel refuses the overlay (a rootfs on a filesystem overlayfs cannot use).
+bool mount_writable_layer(const SpawnPlan& plan) {
+  int lower = open(plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (lower < 0) fail("open", plan.rootfs, errno);
+  check(mount("tmpfs", plan.rootfs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755"), "mount tmpfs (the writable layer) on",
+        plan.rootfs);
+  check(chdir(plan.rootfs), "chdir", plan.rootfs);
+  mkdir_if_missing("upper", 0755);
+  mkdir_if_missing("work", 0755);
+  mkdir_if_missing("root", 0755);
+  char options[1024] = "lowerdir=/proc/self/fd/";
+  append_uint(options, sizeof options, static_cast<unsigned>(lower));
+  append(options, sizeof options, ",upperdir=");
+  append(options, sizeof options, plan.rootfs);
+  append(options, sizeof options, "/upper,workdir=");
+  append(options, sizeof options, plan.rootfs);
+  append(options, sizeof options, "/work");
+  if (mount("overlay", "root", "overlay", 0, options) < 0) {
+    int err = errno;
+    if (err != EINVAL && err != ENODEV && err != EOPNOTSUPP) fail("mount overlay on", plan.rootfs, err);
+    check(chdir("/"), "chdir", "/");
+    check(umount2(plan.rootfs, MNT_DETACH), "unmount the writable layer from", plan.rootfs);
+    close(lower);
+    return false;
+  }
+  close(lower);
+  check(chdir("root"), "chdir", "the container's root");
+  return true;
+}
+
 void enter_rootfs(const SpawnPlan& plan) {
   check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private", "/");
-  check(mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr), "bind mount rootfs", plan.rootfs);
-  check(chdir(plan.rootfs), "chdir", plan.rootfs);
+  if (!mount_writable_layer(plan)) {
+    // No overlay: the rootfs itself, bound on itself to make it a mount point for pivot_root.
+    check(mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr), "bind mount rootfs", plan.rootfs);
+    check(chdir(plan.rootfs), "chdir", plan.rootfs);
+  }
   mount_filesystems(plan);
   check(static_cast<int>(syscall(SYS_pivot_root, ".", ".")), "pivot_root", plan.rootfs);
   check(umount2(".", MNT_DETACH), "detach the old root", "/");
