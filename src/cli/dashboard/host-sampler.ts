@@ -45,7 +45,7 @@ const interfacesRefreshMs = 5 * 60_000;
  * The host panel's figures. CPU, memory and traffic come from the kernel's
  * counters each tick, without spawning anything; the list of interfaces and
  * their addresses comes from systeminformation, which runs helper programs
- * (about 1 s of CPU on this machine), so it is read only when an interface
+ * (about half a second of CPU on this machine), so it is read only when an interface
  * comes or goes, and every 5 minutes for changed addresses.
  */
 export class HostSampler {
