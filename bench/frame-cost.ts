@@ -22,6 +22,7 @@ const { Box, Text, render } = await import('ink');
 const { App } = await import('../src/ui/App.js');
 const { createStore, useStore } = await import('../src/ui/store.js');
 const { container, state, host } = await import('../test/ui/_fixtures.js');
+const { Stdin: FakeInput } = await import('../test/ui/_render.js');
 
 class FakeTerminal extends EventEmitter {
   columns = 120;
@@ -32,18 +33,6 @@ class FakeTerminal extends EventEmitter {
     this.frames++;
     return true;
   };
-}
-class FakeInput extends EventEmitter {
-  isTTY = true;
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read() {
-    return null;
-  }
 }
 
 export interface FrameCost {

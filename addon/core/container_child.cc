@@ -71,16 +71,30 @@ void wait_for_parent(int sync_fd) {
   close(sync_fd);
 }
 
+// strcat and utoa into a fixed buffer, always terminated: async-signal-safe.
+void append(char* dst, size_t size, const char* src) {
+  size_t used = strlen(dst);
+  copy_cstr(dst + used, size - used, src);
+}
+
+void append_uint(char* dst, size_t size, unsigned value) {
+  char digits[16];
+  size_t i = sizeof digits - 1;
+  digits[i] = '\0';
+  do {
+    digits[--i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && i > 0);
+  append(dst, size, digits + i);
+}
+
 // No IPv6 on the container's end, as docker does on an IPv4-only network: no router
 // solicitations or MLD reports on the link, so its traffic is only what runs inside.
 // A kernel without IPv6 has no such file, and nothing to disable.
 void disable_ipv6(const char* ifname) {
-  char path[96];
-  copy_cstr(path, sizeof path, "/proc/sys/net/ipv6/conf/");
-  size_t n = strlen(path);
-  copy_cstr(path + n, sizeof path - n, ifname);
-  n = strlen(path);
-  copy_cstr(path + n, sizeof path - n, "/disable_ipv6");
+  char path[96] = "/proc/sys/net/ipv6/conf/";
+  append(path, sizeof path, ifname);
+  append(path, sizeof path, "/disable_ipv6");
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return;
@@ -150,23 +164,6 @@ void mount_filesystems(const SpawnPlan& plan) {
             "remount read-only", m.target);
     }
   }
-}
-
-// strcat and utoa into a fixed buffer, always terminated: async-signal-safe.
-void append(char* dst, size_t size, const char* src) {
-  size_t used = strlen(dst);
-  copy_cstr(dst + used, size - used, src);
-}
-
-void append_uint(char* dst, size_t size, unsigned value) {
-  char digits[16];
-  size_t i = sizeof digits - 1;
-  digits[i] = '\0';
-  do {
-    digits[--i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0 && i > 0);
-  append(dst, size, digits + i);
 }
 
 // The container's own writable layer, as docker's overlay2 gives it: an overlay whose lower

@@ -74,11 +74,12 @@ export function useTerminalSize(override?: Size): Size {
 export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = Date.now, logs, terminal = nullTerminal, initialUi = initialUiState, onUiChange }: AppProps) {
   const size = useTerminalSize(sizeOverride);
   const [ui, setUiState] = useState<UiState>(initialUi);
-  useFrames(store, terminal, [ui, size, keys], () =>
-    ui.overlay?.kind === 'logs' ? null : frameProps(store.getSnapshot(), ui, size, clock(), keys, terminal.getSnapshot(), null),
-  );
-  const state = store.getSnapshot();
-  const screen = terminal.getSnapshot();
+  /** Everything the dashboard draws from now, without its callbacks. */
+  const drawnProps = (logLines: readonly string[] | null): DashboardProps => ({
+    state: store.getSnapshot(), ui, size, now: clock(), keys, terminal: terminal.getSnapshot(), logs: logLines,
+  });
+  // The logs overlay reads its file when drawn: no signature for it, it always draws.
+  useFrames(store, terminal, [ui, size, keys], () => (ui.overlay?.kind === 'logs' ? null : drawnProps(null)));
   // The latest UI state, also between a key press and the next render (keys can arrive faster
   // than React re-subscribes the input handler).
   const uiRef = useRef(ui);
@@ -152,24 +153,11 @@ export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = D
   const logContainer = ui.overlay?.kind === 'logs' ? ui.overlay.container : null;
   return (
     <Dashboard
-      {...frameProps(state, ui, size, clock(), keys, screen, logContainer && logs ? logs(logContainer) : null)}
+      {...drawnProps(logContainer && logs ? logs(logContainer) : null)}
       onSubmitNew={(values) => void submitNew(values)}
       onCancelNew={() => setUi((u) => ({ ...u, overlay: null }))}
     />
   );
-}
-
-/** Everything the dashboard draws from, without its callbacks. */
-function frameProps(
-  state: DashboardState,
-  ui: UiState,
-  size: Size,
-  now: number,
-  keys: KeyTable,
-  terminal: TerminalView | null,
-  logs: readonly string[] | null,
-): DashboardProps {
-  return { state, ui, size, now, keys, terminal, logs };
 }
 
 /**

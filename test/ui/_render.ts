@@ -22,7 +22,7 @@ class Stdout extends EventEmitter {
   }
 }
 
-class Stdin extends EventEmitter {
+export class Stdin extends EventEmitter {
   isTTY = true;
   data: string | null = null;
   write = (data: string) => {

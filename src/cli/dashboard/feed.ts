@@ -126,6 +126,7 @@ export class DashboardFeed {
     const samples = new Map(this.sampler.sampleAll().map((s) => [s.name, s]));
     const before = new Map(this.store.getSnapshot().containers.map((c) => [c.name, c.memory.current]));
     const moving = [...samples.values()].some((s) => Math.abs(s.memory.current - (before.get(s.name) ?? s.memory.current)) >= movingBytes);
+    // Less a busy tick's length, so that timer jitter cannot push a sample to the 4th tick.
     const hostDue = !moving && Date.now() - this.hostSampledAt >= hostIntervalMs - busyIntervalMs;
     const host = hostDue ? this.host.sample() : null;
     if (hostDue) this.hostSampledAt = Date.now();
