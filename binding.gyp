@@ -17,6 +17,8 @@
         "addon/core/process_setup.cc",
         "addon/napi/errors.cc",
         "addon/napi/reactor.cc",
+        "addon/napi/pid_snapshot.cc",
+        "addon/napi/inotify_binding.cc",
         "addon/napi/spawn_binding.cc",
         "addon/napi/netlink_binding.cc",
         "addon/napi/fd_binding.cc",

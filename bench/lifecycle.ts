@@ -307,7 +307,7 @@ export async function benchLifecycle(options: LifecycleBenchOptions = {}): Promi
   const oomName = `benchoom${tag}`;
   const execName = `benchexec${tag}`;
   const runtime = new Runtime(stateDir);
-  runtime.watch(20);
+  runtime.watch();
   try {
     log(`OOM notification latency over ${OOM_KILLS} kills...`);
     const oom = await benchOom(runtime, oomName, Math.min(deadline, Date.now() + 30_000), log);

@@ -43,6 +43,7 @@ test('create writes memory.max, memory.swap.max, pids.max and cpu.max', (t) => {
   t.is(read(join(dir, 'cpu.max')), '50000 100000');
   t.deepEqual(cgroup.files, {
     memoryCurrent: join(dir, 'memory.current'),
+    procs: join(dir, 'cgroup.procs'),
     oomWatch: { kind: 'v2-inotify', memoryEvents: join(dir, 'memory.events') },
   });
 });

@@ -46,6 +46,8 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
     else if (flag == "--env") out->envp.push_back(keep(value));
     else if (flag == "--cgroup") out->cgroups.push_back(value);
     else if (flag == "--oom-count-file") out->oom_count_file = value;
+    else if (flag == "--journal") out->journal = value;
+    else if (flag == "--name") out->name = value;
     else if (flag == "--log-max") out->log_max = strtol(value.c_str(), nullptr, 10);
     else if (flag == "--cap-last") plan.cap_last = atoi(value.c_str());
     else if (flag == "--keep-caps") {

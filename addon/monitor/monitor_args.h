@@ -12,6 +12,9 @@ namespace ctr {
 struct MonitorArgs {
   SpawnPlan plan{};
   std::string state_dir;
+  // The host's event journal, and this container's name in it (see src/runtime/event-journal.ts).
+  std::string journal;
+  std::string name;
   std::string oom_count_file;
   std::vector<std::string> cgroups;
   off_t log_max = 1 << 20;

@@ -121,17 +121,36 @@ long read_oom_kills(const std::string& file) {
   return kills;
 }
 
-void write_exit_record(const std::string& dir, const siginfo_t& info, long oom_kills) {
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+// {"code":..,"signal":..,"oomKills":..,"finishedAt":..}, as src/runtime/record.ts's ExitRecord.
+std::string exit_json(const siginfo_t& info, long oom_kills, long long now) {
   std::string code = info.si_code == CLD_EXITED ? std::to_string(info.si_status) : "null";
   std::string sig = info.si_code == CLD_EXITED ? "null" : std::to_string(info.si_status);
-  std::string json = "{\"code\":" + code + ",\"signal\":" + sig + ",\"oomKills\":" + std::to_string(oom_kills) +
-                     ",\"finishedAt\":" + std::to_string(now) + "}\n";
+  return "{\"code\":" + code + ",\"signal\":" + sig + ",\"oomKills\":" + std::to_string(oom_kills) +
+         ",\"finishedAt\":" + std::to_string(now) + "}";
+}
+
+void write_exit_record(const std::string& dir, const std::string& json_line) {
+  std::string json = json_line + "\n";
   std::string tmp = dir + "/exit.json.tmp", final_path = dir + "/exit.json";
   int fd = open_or_die(tmp, O_WRONLY | O_CREAT | O_TRUNC);
   write_all(fd, json.data(), json.size());
   if (fsync(fd) < 0 || close(fd) < 0) die(errno_text("write", tmp, errno));
   if (rename(tmp.c_str(), final_path.c_str()) < 0) die(errno_text("rename", tmp, errno));
+}
+
+// The exit, as one line of the host's event journal (one write to an O_APPEND file).
+void journal_exit(const std::string& journal, const std::string& name, const std::string& exit, long long now) {
+  if (journal.empty()) return;
+  std::string line = "{\"kind\":\"exited\",\"name\":\"" + name + "\",\"at\":" + std::to_string(now) + ",\"exit\":" + exit + "}\n";
+  int fd = open(journal.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fprintf(stderr, "ctr-monitor: %s\n", errno_text("open", journal, errno).c_str());
+    return;
+  }
+  if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    fprintf(stderr, "ctr-monitor: %s\n", errno_text("write", journal, errno).c_str());
+  }
+  close(fd);
 }
 
 void remove_cgroups(const std::vector<std::string>& dirs) {
@@ -214,7 +233,10 @@ int main(int argc, char** argv) {
       fds[0].fd = -1;
     }
   }
-  write_exit_record(args.state_dir, info, read_oom_kills(args.oom_count_file));
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string exit = exit_json(info, read_oom_kills(args.oom_count_file), now);
+  write_exit_record(args.state_dir, exit);
+  journal_exit(args.journal, args.name, exit, now);
   remove_cgroups(args.cgroups);
   return 0;
 }

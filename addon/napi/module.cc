@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "fd_binding.h"
+#include "inotify_binding.h"
 #include "netlink_binding.h"
 #include "reactor.h"
 #include "spawn_binding.h"
@@ -21,6 +22,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linkExists", Napi::Function::New(env, ctr::LinkExists));
   exports.Set("watchExit", Napi::Function::New(env, ctr::WatchExit));
   exports.Set("watchReadable", Napi::Function::New(env, ctr::WatchReadable));
+  exports.Set("watchSnapshot", Napi::Function::New(env, ctr::WatchSnapshot));
+  exports.Set("takeSnapshot", Napi::Function::New(env, ctr::TakeSnapshot));
   exports.Set("unwatch", Napi::Function::New(env, ctr::Unwatch));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, ctr::PidfdSendSignal));
   exports.Set("pidfdOpen", Napi::Function::New(env, ctr::PidfdOpen));
@@ -29,6 +32,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readKmsg", Napi::Function::New(env, ctr::ReadKmsg));
   exports.Set("oomEventfd", Napi::Function::New(env, ctr::OomEventfd));
   exports.Set("inotifyModify", Napi::Function::New(env, ctr::InotifyModify));
+  exports.Set("inotifyInit", Napi::Function::New(env, ctr::InotifyInit));
+  exports.Set("inotifyAdd", Napi::Function::New(env, ctr::InotifyAdd));
+  exports.Set("inotifyRemove", Napi::Function::New(env, ctr::InotifyRemove));
+  exports.Set("inotifyRead", Napi::Function::New(env, ctr::InotifyRead));
+  exports.Set("inotifyFlags", ctr::InotifyFlags(env));
   exports.Set("drain", Napi::Function::New(env, ctr::Drain));
   env.AddCleanupHook([] { ctr::ReactorShutdown(); });
   return exports;

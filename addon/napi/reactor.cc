@@ -4,23 +4,34 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 #include "errors.h"
+#include "pid_snapshot.h"
 
 namespace ctr {
 namespace {
 
-enum class Kind { Exit, Readable };
+enum class Kind { Exit, Readable, Snapshot };
 
 struct Watch {
   Kind kind;
   int fd;
   Napi::ThreadSafeFunction callback;
+  // Snapshot: the cgroup.procs files to read when the fd fires, what was read
+  // and not yet taken by JavaScript, and whether a call to it is queued.
+  std::vector<std::string> procs;
+  std::vector<std::pair<int, int>> pending;
+  bool queued = false;
 };
 
 struct ExitStatus {
@@ -35,10 +46,10 @@ class Reactor {
     return *instance;
   }
 
-  uint64_t add(Kind kind, int fd, Napi::ThreadSafeFunction tsfn) {
+  uint64_t add(Kind kind, int fd, Napi::ThreadSafeFunction tsfn, std::vector<std::string> procs = {}) {
     std::lock_guard<std::mutex> lock(mutex_);
     uint64_t id = ++next_id_;
-    watches_.emplace(id, Watch{kind, fd, tsfn});
+    watches_.emplace(id, Watch{kind, fd, tsfn, std::move(procs), {}, false});
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLONESHOT;
     ev.data.u64 = id;
@@ -76,6 +87,15 @@ class Reactor {
     return true;
   }
 
+  // What a Snapshot watch has read since the last call; empty for other ids.
+  std::vector<std::pair<int, int>> take(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return {};
+    it->second.queued = false;
+    return std::exchange(it->second.pending, {});
+  }
+
   void shutdown() {
     uint64_t one = 1;
     if (write(wake_fd_, &one, sizeof one) < 0) return;
@@ -97,6 +117,16 @@ class Reactor {
   }
 
   void run() {
+    // A cgroup's OOM notifier is a deadline: who is in the cgroup must be
+    // read before the kernel's victim exits and is reaped, a few ms later.
+    // Under CPU load a plain thread can wake too late, so this one (which
+    // only ever does a few reads per wake) asks for the lowest real-time
+    // priority, or failing that a high nice value.
+    sched_param param{};
+    param.sched_priority = 1;
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0) {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), -10);
+    }
     epoll_event events[32];
     for (;;) {
       int n = epoll_wait(epfd_, events, 32, -1);
@@ -105,17 +135,34 @@ class Reactor {
         return;
       }
       for (int i = 0; i < n; i++) {
-        uint64_t id = events[i].data.u64;
-        if (id == 0) return;
-        fire(id);
+        if (events[i].data.u64 == 0) return;
+      }
+      // Snapshots first: a cgroup's OOM notifier fires before the kernel
+      // logs its kill, so who was in the cgroup is noted before JavaScript
+      // can hear of the kill from /dev/kmsg.
+      for (int i = 0; i < n; i++) {
+        if (is_snapshot(events[i].data.u64)) fire(events[i].data.u64);
+      }
+      for (int i = 0; i < n; i++) {
+        if (!is_snapshot(events[i].data.u64)) fire(events[i].data.u64);
       }
     }
+  }
+
+  bool is_snapshot(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = watches_.find(id);
+    return it != watches_.end() && it->second.kind == Kind::Snapshot;
   }
 
   void fire(uint64_t id) {
     std::unique_lock<std::mutex> lock(mutex_);
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
+    if (it->second.kind == Kind::Snapshot) {
+      snapshot(id, lock);
+      return;
+    }
     Watch watch = it->second;
     if (watch.kind == Kind::Readable) {
       lock.unlock();
@@ -159,6 +206,28 @@ class Reactor {
     watch.callback.Release();
   }
 
+  // Drains the notifier, notes who is in the cgroup, rearms, and tells
+  // JavaScript (once, until it takes what was read).
+  void snapshot(uint64_t id, std::unique_lock<std::mutex>& lock) {
+    Watch& watch = watches_.find(id)->second;
+    int fd = watch.fd;
+    std::vector<std::string> procs = watch.procs;
+    lock.unlock();
+    drain_fd(fd);
+    auto pids = snapshot_pids(procs);
+    lock.lock();
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return;
+    auto& pending = it->second.pending;
+    pending.insert(pending.end(), pids.begin(), pids.end());
+    bool call = !it->second.queued;
+    it->second.queued = true;
+    Napi::ThreadSafeFunction tsfn = it->second.callback;
+    lock.unlock();
+    rearm(id);
+    if (call && tsfn.NonBlockingCall() != napi_ok) take(id);
+  }
+
   int epfd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;
@@ -200,6 +269,34 @@ Napi::Value WatchReadable(const Napi::CallbackInfo& info) {
     throw_errno(env, "epoll_ctl(ADD)", "fd");
   }
   return Napi::Number::New(env, static_cast<double>(id));
+}
+
+Napi::Value WatchSnapshot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Array files = info[1].As<Napi::Array>();
+  std::vector<std::string> procs;
+  for (uint32_t i = 0; i < files.Length(); i++) procs.push_back(files.Get(i).ToString().Utf8Value());
+  auto tsfn = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "ctr-snapshot", 0, 1);
+  tsfn.Unref(env);
+  uint64_t id = reactor(env).add(Kind::Snapshot, fd, tsfn, std::move(procs));
+  if (!id) {
+    tsfn.Release();
+    throw_errno(env, "epoll_ctl(ADD)", "fd");
+  }
+  return Napi::Number::New(env, static_cast<double>(id));
+}
+
+Napi::Value TakeSnapshot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  auto pids = reactor(env).take(id);
+  Napi::Array out = Napi::Array::New(env, pids.size() * 2);
+  for (size_t i = 0; i < pids.size(); i++) {
+    out.Set(static_cast<uint32_t>(2 * i), Napi::Number::New(env, pids[i].first));
+    out.Set(static_cast<uint32_t>(2 * i + 1), Napi::Number::New(env, pids[i].second));
+  }
+  return out;
 }
 
 Napi::Value Unwatch(const Napi::CallbackInfo& info) {

@@ -8,6 +8,11 @@ namespace ctr {
 
 Napi::Value WatchExit(const Napi::CallbackInfo& info);      // (pidfd, cb({code, signal}))
 Napi::Value WatchReadable(const Napi::CallbackInfo& info);  // (fd, cb(), keepAlive) -> id
+// (fd, procsFiles, cb()) -> id: when fd fires, the reactor thread drains it and
+// notes (host pid, pid inside) of every process in procsFiles; cb() then says
+// there is something to take.
+Napi::Value WatchSnapshot(const Napi::CallbackInfo& info);
+Napi::Value TakeSnapshot(const Napi::CallbackInfo& info);  // (id) -> [host, inner, host, inner, ...]
 Napi::Value Unwatch(const Napi::CallbackInfo& info);        // (id)
 void ReactorShutdown();
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { registerDashboard } from './dashboard-register.js';
+import { registerEvents } from './events-command.js';
 import { registerExec } from './exec-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerLifecycle(program);
   registerStats(program);
+  registerEvents(program);
   registerRootfs(program);
   return program;
 }

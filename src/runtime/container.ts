@@ -68,8 +68,8 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
 
   private async cleanUp(status: ExitStatus): Promise<ExitInfo> {
     this.alive = false;
-    this.oomWatch.close();
     const oomKills = this.cgroup.memory().oomKills;
+    this.oomWatch.close(oomKills);
     // Orphans of a pid namespace die with its init; wait for them to leave.
     this.cgroup.killAll('SIGKILL');
     this.cgroup.remove();

@@ -21,8 +21,8 @@ export interface LaunchedMonitor {
   abort(): Promise<void>;
 }
 
-function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup): string[] {
-  const args = ['--state-dir', stateDir, '--rootfs', spec.rootfs, '--hostname', spec.hostname, '--path', spec.env.PATH ?? containerPath,
+function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup, journal: string): string[] {
+  const args = ['--state-dir', stateDir, '--journal', journal, '--name', spec.name, '--rootfs', spec.rootfs, '--hostname', spec.hostname, '--path', spec.env.PATH ?? containerPath,
     '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(',')];
   for (const [k, v] of Object.entries(spec.env)) args.push('--env', `${k}=${v}`);
   for (const s of spec.shares) args.push('--mount', `${s.source}\t${s.target.replace(/^\/+/, '')}\t${s.readonly ? 'ro' : 'rw'}`);
@@ -37,9 +37,9 @@ function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup): str
  * Starts ctr-monitor for one detached container. It clones the init and
  * reports its pid; the caller places it (cgroup, veth) and calls release().
  */
-export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgroup: Cgroup): Promise<LaunchedMonitor> {
+export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgroup: Cgroup, journal: string): Promise<LaunchedMonitor> {
   const stderr = openSync(path.join(stateDir, 'monitor.log'), 'a', 0o600);
-  const child = spawn(monitorBinary, monitorArgs(spec, stateDir, cgroup), { detached: true, stdio: ['pipe', 'pipe', stderr] });
+  const child = spawn(monitorBinary, monitorArgs(spec, stateDir, cgroup, journal), { detached: true, stdio: ['pipe', 'pipe', stderr] });
   closeSync(stderr);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -34,6 +34,10 @@ export interface Native {
   linkExists(name: string): boolean;
   watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
   watchReadable(fd: number, callback: () => void, keepAlive?: boolean): number;
+  /** When fd fires, the reactor thread drains it and notes who is in the cgroup (procsFiles); then callback(). */
+  watchSnapshot(fd: number, procsFiles: string[], callback: () => void): number;
+  /** What a snapshot watch has noted since the last call: host pid, pid inside, host pid, pid inside, ... */
+  takeSnapshot(id: number): number[];
   unwatch(id: number): boolean;
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   pidfdOpen(pid: number): number;
@@ -43,6 +47,11 @@ export interface Native {
   oomEventfd(oomControl: string, eventControl: string): number;
   inotifyModify(path: string): number;
   drain(fd: number): number;
+  inotifyInit(): number;
+  inotifyAdd(fd: number, path: string, mask: number): number;
+  inotifyRemove(fd: number, wd: number): void;
+  inotifyRead(fd: number): { wd: number; mask: number; name: string }[];
+  inotifyFlags: Record<'modify' | 'closeWrite' | 'create' | 'delete' | 'deleteSelf' | 'movedFrom' | 'movedTo' | 'ignored' | 'overflow' | 'onlyDir' | 'isDir', number>;
 }
 
 export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;

@@ -5,34 +5,33 @@ import { formatBytes } from './cgroup/size.js';
 import { native } from './native.js';
 
 export interface OomKill {
-  /** The killed process's name, as the kernel log gives it (null if unseen). */
+  /** The killed process's name, as the kernel log gives it (null: the kernel's record never came). */
   comm: string | null;
-  /** Its pid on the host, and inside the container when it was seen alive. */
+  /** Its pid on the host, and inside the container (null when unknown). */
   hostPid: number | null;
   pid: number | null;
   /** The memory limit it hit, in bytes. */
   limit: number | null;
   /** The cgroup's OOM kill count after this one. */
   count: number;
-  at: Date;
+  /** When it was told, in ms since the epoch. */
+  at: number;
 }
 
-function inCgroup(pid: number, cgroup: Cgroup): boolean {
-  try {
-    return cgroup.processes().includes(pid);
-  } catch {
-    return false;
-  }
+/** Who was killed, and why: "hungry (pid 5) hit the 64 MiB memory limit". */
+export function describeVictim(kill: OomKill): string {
+  const pid = kill.pid !== null ? `pid ${kill.pid}` : kill.hostPid !== null ? `host pid ${kill.hostPid}` : 'pid unknown';
+  const who = kill.comm ? `${kill.comm} (${pid})` : 'a process';
+  const limit = kill.limit === null ? 'its memory limit' : `the ${formatBytes(kill.limit)} memory limit`;
+  return `${who} hit ${limit}`;
 }
 
 /** One line for people: "OOM kill in lab: hungry (pid 5) hit the 64 MiB memory limit". */
 export function describeOomKill(container: string, kill: OomKill): string {
-  const who = kill.comm ? `${kill.comm} (pid ${kill.pid ?? kill.hostPid ?? '?'})` : 'a process';
-  const limit = kill.limit === null ? 'its memory limit' : `the ${formatBytes(kill.limit)} memory limit`;
-  return `OOM kill in ${container}: ${who} hit ${limit}`;
+  return `OOM kill in ${container}: ${describeVictim(kill)}`;
 }
 
-/** The pid as the container sees it (the last NSpid field). */
+/** The pid as the container sees it (the last NSpid field), while the process is alive. */
 function containerPid(hostPid: number): number | null {
   try {
     const line = readFileSync(`/proc/${hostPid}/status`, 'utf8').split('\n').find((l) => l.startsWith('NSpid:'));
@@ -43,41 +42,58 @@ function containerPid(hostPid: number): number | null {
   }
 }
 
+/** How long a "Killed process" record waits to be claimed, and how long a counted kill waits for its record. */
+const recordKeptMs = 2000;
+const recordGraceMs = 100;
+const seenKept = 4096;
+
 /**
- * Tells of each OOM kill in one cgroup as it happens. The cgroup's notifier
- * (v1: eventfd on memory.oom_control; v2: inotify on memory.events) fires
- * when memory runs out, and /dev/kmsg when the kernel has picked its victim;
- * the kill counter decides what counts as a kill.
+ * Tells of each OOM kill in one cgroup, once, paired with its victim by
+ * identity, never by order.
+ *
+ * - The cgroup's notifier (v1: eventfd on memory.oom_control; v2: inotify on
+ *   memory.events) fires when memory runs out, before the kernel picks its
+ *   victim. The addon's reactor thread then notes, at once and whatever
+ *   JavaScript is doing, every process in the cgroup with its pid inside.
+ * - The kernel's "Killed process PID (COMM)" record (never rate-limited)
+ *   names the victim by its host pid: a kill is ours when that pid was seen
+ *   in the cgroup, is in it still, or the "oom-kill:" summary (rate-limited)
+ *   gave it to this cgroup.
+ * - The cgroup's kill counter says how many kills there were: one counted
+ *   whose record never comes is told as "a process", and no kill is told
+ *   twice, nor more kills than the counter.
  */
 export class OomWatch {
   private reported: number;
   private limit: number | null;
-  private readonly victims: OomRecord[] = [];
-  private readonly nsPids = new Map<number, number>();
-  private readonly victimPids = new Set<number>();
+  /** Host pid -> pid inside, for every process the notifier saw. */
+  private readonly seen = new Map<number, number>();
+  /** Pids the "oom-kill:" summary gave to this cgroup, and to others. */
+  private readonly ours = new Set<number>();
+  private readonly theirs = new Set<number>();
+  /** "Killed process" records not yet known to be ours, with when they came. */
+  private pending: { record: OomRecord; at: number }[] = [];
+  private readonly told = new Set<number>();
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** The count first seen ahead of what was told, and when. */
+  private ahead: { count: number; since: number } | null = null;
+  private readonly memcg: string;
   private readonly fd: number;
   private readonly watchId: number;
   private readonly unsubscribe: () => void;
+  private closed = false;
 
   constructor(private readonly cgroup: Cgroup, private readonly onKill: (kill: OomKill) => void) {
     const start = cgroup.memory();
     this.reported = start.oomKills;
     this.limit = start.limit;
-    const memcg = `/ctr-tui/${cgroup.name}`;
-    this.unsubscribe = kernelLog.subscribe((record) => {
-      // A kill shows as a summary naming the cgroup and, after it, a line naming
-      // only the victim; the summary may be rate-limited away.
-      const ours = record.memcg === memcg || (record.memcg === null && (this.nsPids.has(record.pid) || inCgroup(record.pid, cgroup)));
-      if (!ours || this.victimPids.has(record.pid)) return;
-      this.victimPids.add(record.pid);
-      this.victims.push(record);
-      this.check();
-    });
+    this.memcg = `/ctr-tui/${cgroup.name}`;
     const watch = cgroup.files.oomWatch;
     this.fd = watch.kind === 'v1-eventfd'
       ? native.oomEventfd(watch.oomControl, watch.eventControl)
       : native.inotifyModify(watch.memoryEvents);
-    this.watchId = native.watchReadable(this.fd, () => this.onNotified(), false);
+    this.watchId = native.watchSnapshot(this.fd, [cgroup.files.procs], () => this.onNotified());
+    this.unsubscribe = kernelLog.subscribe((record) => this.onRecord(record));
   }
 
   /**
@@ -85,47 +101,113 @@ export class OomWatch {
    * container's exit, covers kills that happened as the cgroup went away.
    */
   close(finalCount?: number): void {
+    if (this.closed) return;
     kernelLog.drain();
-    this.check(finalCount);
+    const count = this.settle(finalCount);
+    while (this.reported < count) this.tell({ comm: null, hostPid: null, pid: null });
+    this.closed = true;
+    clearTimeout(this.graceTimer);
     native.unwatch(this.watchId);
     closeSync(this.fd);
     this.unsubscribe();
   }
 
   private onNotified(): void {
-    native.drain(this.fd);
-    // Memory ran out and the victim is not yet chosen: note who is alive now.
-    for (const pid of this.cgroup.processes()) {
-      if (!this.nsPids.has(pid)) {
-        const nsPid = containerPid(pid);
-        if (nsPid !== null) this.nsPids.set(pid, nsPid);
-      }
-    }
+    this.takeSnapshot();
     kernelLog.drain();
-    this.check();
+    this.settle();
+    // v1 fires before the kill, v2 also after it: look at the counter again in a moment.
+    this.scheduleCheck();
   }
 
-  private check(finalCount?: number): void {
-    let memory: { oomKills: number; limit: number | null };
+  private takeSnapshot(): void {
+    const pids = native.takeSnapshot(this.watchId);
+    for (let i = 0; i < pids.length; i += 2) this.seen.set(pids[i], pids[i + 1]);
+    // A shell loop makes many short-lived processes: forget the oldest.
+    for (const pid of this.seen.keys()) {
+      if (this.seen.size <= seenKept) break;
+      this.seen.delete(pid);
+    }
+  }
+
+  private onRecord(record: OomRecord): void {
+    if (this.closed) return;
+    if (record.memcg !== null) {
+      (record.memcg === this.memcg ? this.ours : this.theirs).add(record.pid);
+    } else if (!this.told.has(record.pid)) {
+      this.pending.push({ record, at: Date.now() });
+    }
+    this.settle();
+  }
+
+  private isOurs(pid: number): boolean {
+    if (this.theirs.has(pid)) return false;
+    if (this.ours.has(pid) || this.seen.has(pid)) return true;
     try {
-      memory = this.cgroup.memory();
+      return this.cgroup.processes().includes(pid);
     } catch {
-      // The cgroup is gone: only the count recorded at exit can say more.
-      if (finalCount === undefined) return;
-      memory = { oomKills: finalCount, limit: this.limit };
+      return false;
     }
-    this.limit = memory.limit;
-    while (this.reported < Math.max(memory.oomKills, finalCount ?? 0)) {
-      this.reported++;
-      const victim = this.victims.shift();
-      this.onKill({
-        comm: victim?.comm ?? null,
-        hostPid: victim?.pid ?? null,
-        pid: victim ? this.nsPids.get(victim.pid) ?? containerPid(victim.pid) : null,
-        limit: memory.limit,
-        count: this.reported,
-        at: new Date(),
-      });
+  }
+
+  /** The cgroup's kill count now (at least finalCount); after the cgroup is gone, what is known. */
+  private count(finalCount?: number): number {
+    try {
+      const memory = this.cgroup.memory();
+      this.limit = memory.limit;
+      return Math.max(memory.oomKills, finalCount ?? 0);
+    } catch {
+      return Math.max(finalCount ?? 0, this.reported);
     }
+  }
+
+  /** Tells every kill whose record is here and ours; returns the count it went by. */
+  private settle(finalCount?: number): number {
+    const count = this.count(finalCount);
+    if (!this.pending.length) return count;
+    this.takeSnapshot();
+    const now = Date.now();
+    this.pending = this.pending.filter(({ record, at }) => {
+      if (this.told.has(record.pid)) return false;
+      if (!this.isOurs(record.pid)) return now - at < recordKeptMs;
+      this.told.add(record.pid);
+      // A kill counted and told as "a process" when its record was overdue is told once only.
+      if (this.reported < count) this.tell({ comm: record.comm, hostPid: record.pid, pid: this.seen.get(record.pid) ?? containerPid(record.pid) });
+      return false;
+    });
+    return count;
+  }
+
+  private scheduleCheck(): void {
+    if (this.closed) return;
+    this.graceTimer ??= setTimeout(() => {
+      this.graceTimer = undefined;
+      this.check();
+    }, recordGraceMs).unref();
+  }
+
+  /**
+   * Kills counted a whole grace period ago whose records never came (the kmsg
+   * ring overwritten, say) are told as "a process": never a wrong name.
+   */
+  private check(): void {
+    if (this.closed) return;
+    kernelLog.drain();
+    const count = this.settle();
+    if (this.ahead && this.reported >= this.ahead.count) this.ahead = null;
+    if (this.ahead && Date.now() - this.ahead.since >= recordGraceMs) {
+      while (this.reported < this.ahead.count) this.tell({ comm: null, hostPid: null, pid: null });
+      this.ahead = null;
+    }
+    if (this.reported < count) {
+      this.ahead ??= { count, since: Date.now() };
+      this.scheduleCheck();
+    }
+  }
+
+  private tell(victim: Pick<OomKill, 'comm' | 'hostPid' | 'pid'>): void {
+    this.reported++;
+    if (victim.hostPid !== null) this.seen.delete(victim.hostPid);
+    this.onKill({ ...victim, limit: this.limit, count: this.reported, at: Date.now() });
   }
 }

@@ -4,25 +4,21 @@ import { closeSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cgroup } from './cgroup/types.js';
 import { cgroupDriver, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
 import { RuntimeError, UsageError } from './errors.js';
+import { appendEvent, journalPath } from './event-journal.js';
+import { EventStream, journalOomKill } from './event-stream.js';
+import type { RuntimeEvent } from './events.js';
 import { launchMonitor } from './monitor.js';
 import { attachVeth, awaitVethGone, claimableNetwork, hostVethName, withNetworkLock } from './network.js';
 import { native } from './native.js';
-import { OomWatch, type OomKill } from './oom-watch.js';
 import { packagePath } from './paths.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
 import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
 import { StateStore } from './state-store.js';
 
-export type RuntimeEvent =
-  | { kind: 'created'; name: string; at: number }
-  | { kind: 'started'; name: string; pid: number; at: number }
-  | { kind: 'exited'; name: string; exit: ExitRecord; at: number }
-  | { kind: 'oom-kill'; name: string; kill: OomKill; at: number }
-  | { kind: 'removed'; name: string; at: number };
+export type { RuntimeEvent } from './events.js';
 
 export interface ContainerInfo extends ContainerRecord {
   state: ContainerState;
@@ -65,8 +61,7 @@ export function parseSignal(text: string): number {
  */
 export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   readonly store: StateStore;
-  private readonly oomWatches = new Map<string, OomWatch>();
-  private watchTimer: NodeJS.Timeout | undefined;
+  private stream: EventStream | undefined;
 
   constructor(stateDir?: string) {
     super();
@@ -107,8 +102,10 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       // Picking an address and claiming it (its route) happen under one lock.
       const place = async () => {
         if (spec.network) spec.network = claimableNetwork(spec.network);
-        const launched = await launchMonitor(spec, this.store.containerDir(name), cgroup);
+        const launched = await launchMonitor(spec, this.store.containerDir(name), cgroup, journalPath(this.store.dir));
         try {
+          // Watched before its init is let go: no kill can come before the watch.
+          this.stream?.watchOom(name, cgroup);
           cgroup.addProcess(launched.pid);
           if (spec.network) veth = attachVeth(name, launched.pid, spec.network).host;
         } catch (error) {
@@ -130,7 +127,6 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       };
       this.store.write(started);
       this.publish({ kind: 'started', name, pid: monitor.pid, at: started.startedAt! });
-      if (this.watchTimer) this.watchOom(name, cgroup);
       return { ...started, state: 'running' };
     } catch (error) {
       cgroup.killAll('SIGKILL');
@@ -147,6 +143,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       return await this.start(spec.name);
     } catch (error) {
       this.store.remove(spec.name);
+      this.publish({ kind: 'removed', name: spec.name, at: Date.now() });
       throw error;
     }
   }
@@ -170,7 +167,18 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       name: spec.name, spec, createdAt: now, pid: container.pid, pidStart: processStartTime(container.pid), monitorPid: process.pid,
       monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null,
     });
-    void container.exited.then(() => this.store.remove(spec.name), () => this.store.remove(spec.name));
+    this.publish({ kind: 'created', name: spec.name, at: now });
+    this.publish({ kind: 'started', name: spec.name, pid: container.pid, at: now });
+    // This process is the container's owner: it journals its kills, unless a watcher got there first.
+    container.on('oom-kill', (kill) => journalOomKill(this.store, spec.name, kill));
+    const finish = (exit: ExitRecord | null) => {
+      if (exit) this.publish({ kind: 'exited', name: spec.name, exit, at: exit.finishedAt });
+      this.store.remove(spec.name);
+      this.publish({ kind: 'removed', name: spec.name, at: Date.now() });
+    };
+    void container.exited.then((info) => finish({
+      code: info.code, signal: info.signal === null ? null : constants.signals[info.signal], oomKills: info.oomKills, finishedAt: Date.now(),
+    }), () => finish(null));
     return container;
   }
 
@@ -241,8 +249,6 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       await this.monitorGone(record, 5_000);
     }
     await this.releaseResources(record);
-    this.oomWatches.get(name)?.close();
-    this.oomWatches.delete(name);
     this.store.remove(name);
     this.publish({ kind: 'removed', name, at: Date.now() });
   }
@@ -301,6 +307,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     };
     await this.releaseResources(record);
     this.store.write({ ...record, exit });
+    this.publish({ kind: 'exited', name: record.name, exit, at: exit.finishedAt });
     return exit;
   }
 
@@ -313,41 +320,31 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     if (record.hostVeth) await awaitVethGone(record.hostVeth, 500);
   }
 
-  /** Starts publishing events: exits (from the monitors' records) and OOM kills as they happen. */
-  watch(pollMs = 100): void {
-    if (this.watchTimer) return;
-    const exited = new Set(this.list().filter((c) => c.state === 'exited').map((c) => c.name));
-    for (const c of this.list()) {
-      const cgroup = c.state === 'running' ? cgroupDriver().open(c.name) : null;
-      if (cgroup) this.watchOom(c.name, cgroup);
-    }
-    this.watchTimer = setInterval(() => {
-      for (const name of this.store.names()) {
-        if (exited.has(name) || !existsSync(path.join(this.store.containerDir(name), 'exit.json'))) continue;
-        const exit = this.store.readExit(name);
-        if (!exit) continue;
-        exited.add(name);
-        this.oomWatches.get(name)?.close(exit.oomKills);
-        this.oomWatches.delete(name);
-        this.publish({ kind: 'exited', name, exit, at: exit.finishedAt });
-      }
-    }, pollMs);
-    this.watchTimer.unref();
+  /**
+   * Starts telling of events (the 'event' emitter) for every container on the
+   * host, whoever made it (see EventStream); with since, the journal's events
+   * from that time on come first.
+   */
+  watch(options: { since?: number } = {}): void {
+    if (this.stream) return;
+    this.stream = new EventStream(this.store, cgroupDriver(), {
+      since: options.since,
+      onOwnerGone: (name) => {
+        const record = this.store.read(name);
+        if (record && stateOf(record) === 'running') this.reconcileOne(record).catch(() => undefined);
+      },
+    });
+    this.stream.on('event', (event) => this.emit('event', event));
+    this.stream.start();
   }
 
   close(): void {
-    clearInterval(this.watchTimer);
-    this.watchTimer = undefined;
-    for (const watch of this.oomWatches.values()) watch.close();
-    this.oomWatches.clear();
+    this.stream?.close();
+    this.stream = undefined;
   }
 
-  private watchOom(name: string, cgroup: Cgroup): void {
-    if (this.oomWatches.has(name)) return;
-    this.oomWatches.set(name, new OomWatch(cgroup, (kill) => this.publish({ kind: 'oom-kill', name, kill, at: kill.at.getTime() })));
-  }
-
+  /** Every event goes to the host's journal; watchers, this process's too, read it from there. */
   private publish(event: RuntimeEvent): void {
-    this.emit('event', event);
+    appendEvent(this.store.dir, event);
   }
 }

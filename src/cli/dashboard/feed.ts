@@ -1,5 +1,5 @@
 import { cgroupDriver } from '../../runtime/container.js';
-import { describeOomKill } from '../../runtime/oom-watch.js';
+import { describeEvent } from '../../runtime/events.js';
 import type { ContainerInfo, Runtime, RuntimeEvent } from '../../runtime/runtime.js';
 import { StatsSampler, type StatSample } from '../../runtime/stats-sampler.js';
 import type { ContainerView, DashboardState, EventView } from '../../ui/model.js';
@@ -93,7 +93,7 @@ export class DashboardFeed {
   start(): void {
     this.store.setState((s) => ({ ...s, cgroupVersion: cgroupDriver().version }));
     this.runtime.on('event', this.onEvent);
-    this.runtime.watch(500);
+    this.runtime.watch();
     this.loop();
   }
 
@@ -159,7 +159,7 @@ export class DashboardFeed {
   }
 
   private apply(event: RuntimeEvent): void {
-    const line: EventView = { at: event.at, container: event.name, kind: event.kind, text: this.describe(event) };
+    const line: EventView = { at: event.at, container: event.name, kind: event.kind, text: describeEvent(event) };
     this.store.setState((state) => {
       const events = [...state.events, line].slice(-eventsKept);
       if (event.kind !== 'oom-kill') return { ...state, events };
@@ -179,19 +179,5 @@ export class DashboardFeed {
       });
       return { ...state, events, containers, banner: { text: line.text, level: 'error', at: event.at } };
     });
-  }
-
-  private describe(event: RuntimeEvent): string {
-    switch (event.kind) {
-      case 'created': return 'created';
-      case 'started': return `started (pid ${event.pid})`;
-      case 'removed': return 'removed';
-      case 'oom-kill': return describeOomKill(event.name, event.kill);
-      case 'exited': {
-        const { code, signal, oomKills } = event.exit;
-        const how = code !== null ? `code ${code}` : `signal ${signal}`;
-        return `exited (${how})${oomKills ? `, ${oomKills} OOM kill${oomKills > 1 ? 's' : ''}` : ''}`;
-      }
-    }
   }
 }

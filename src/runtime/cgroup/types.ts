@@ -14,6 +14,8 @@ export interface MemorySample {
 
 export interface CgroupFiles {
   memoryCurrent: string;
+  /** The cgroup.procs that lists every process of the container (v1: the memory controller's). */
+  procs: string;
   oomWatch:
     | { kind: 'v1-eventfd'; oomControl: string; eventControl: string }
     | { kind: 'v2-inotify'; memoryEvents: string };
@@ -46,4 +48,10 @@ export interface CgroupDriver {
   open(name: string): Cgroup | null;
   /** Names of the ctr-tui cgroups that exist. */
   list(): string[];
+  /**
+   * Where containers' cgroups are made (v1: in the memory hierarchy), and the
+   * directory that holds it: a watcher learns of a new container's cgroup
+   * from the first, and of the first being made again from the second.
+   */
+  readonly containersDir: { dir: string; parent: string };
 }

@@ -104,6 +104,7 @@ function openV1Cgroup(name: string, dirs: ControllerDirs): Cgroup {
     paths,
     files: {
       memoryCurrent: memoryFile('memory.usage_in_bytes'),
+      procs: memoryFile('cgroup.procs'),
       oomWatch: {
         kind: 'v1-eventfd',
         oomControl: memoryFile('memory.oom_control'),
@@ -152,6 +153,7 @@ export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
 
   return {
     version: 1,
+    containersDir: { dir: join(mounts.memory, parent), parent: mounts.memory },
     create(name: string, limits: ResourceLimits): Cgroup {
       assertValidName(name);
       assertValidLimits(limits);

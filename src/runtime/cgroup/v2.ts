@@ -86,6 +86,7 @@ function openV2Cgroup(name: string, dir: string): Cgroup {
     paths: [dir],
     files: {
       memoryCurrent: file('memory.current'),
+      procs: file('cgroup.procs'),
       oomWatch: { kind: 'v2-inotify', memoryEvents: file('memory.events') },
     },
     addProcess(pid: number): void {
@@ -128,6 +129,7 @@ export function createV2Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
 
   return {
     version: 2,
+    containersDir: { dir: parentDir, parent: root },
     create(name: string, limits: ResourceLimits): Cgroup {
       assertValidName(name);
       assertValidLimits(limits);
