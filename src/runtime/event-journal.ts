@@ -55,6 +55,7 @@ function readText(file: string): string {
  */
 export class JournalTail {
   private fd = -1;
+  private closed = false;
   private offset = 0;
   private partial: Buffer = Buffer.alloc(0);
   private readonly inotify: number;
@@ -76,11 +77,14 @@ export class JournalTail {
 
   /** Reads what was appended since the last look, at once (an inotify event may still be queued). */
   poll(): void {
+    if (this.closed) return;
     const events = this.readNew();
     if (events.length) this.onEvents(events);
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     native.unwatch(this.watchId);
     closeSync(this.inotify);
     if (this.fd >= 0) closeSync(this.fd);
@@ -88,6 +92,7 @@ export class JournalTail {
   }
 
   private onNotified(): void {
+    if (this.closed) return;
     native.inotifyRead(this.inotify);
     const events = this.readNew();
     // Rotated: the rest of the old file is read above, the new one from its start.

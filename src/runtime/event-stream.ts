@@ -33,7 +33,8 @@ export interface EventStreamOptions {
 }
 
 /**
- * The one event stream: every container on the host, whoever made it.
+ * The one event stream: every container of a state dir (the host's, by
+ * default), whoever made it.
  *
  * - Lifecycle events (created, started, exited, removed) come from the host's
  *   journal, which every process that makes them writes to.
@@ -47,7 +48,7 @@ export interface EventStreamOptions {
  */
 export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
   private readonly oomWatches = new Map<string, OomWatch>();
-  private readonly owners = new Map<string, number>();
+  private readonly owners = new Map<string, { id: number; pidfd: number }>();
   /** Per container: the victims told (host pids), and how many kills were told. */
   private readonly told = new Map<string, { victims: Set<number>; count: number }>();
   private readonly running = new Set<string>();
@@ -87,7 +88,10 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
     }
     for (const watch of this.oomWatches.values()) watch.close();
     this.oomWatches.clear();
-    for (const id of this.owners.values()) native.unwatch(id);
+    for (const { id, pidfd } of this.owners.values()) {
+      native.unwatch(id);
+      closeSync(pidfd);
+    }
     this.owners.clear();
   }
 
@@ -95,8 +99,11 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
    * Watches a container's cgroup for OOM kills (idempotent). The runtime
    * calls it for containers it makes before their init is let go.
    */
-  watchOom(name: string, cgroup: Cgroup | null = this.driver.open(name)): void {
-    if (!this.tail || this.oomWatches.has(name) || !cgroup) return;
+  watchOom(name: string, cgroup?: Cgroup): void {
+    // Cgroups are the host's, records this state dir's: only containers recorded here are told of.
+    if (!this.tail || this.oomWatches.has(name) || !existsSync(this.store.containerDir(name))) return;
+    cgroup ??= this.driver.open(name) ?? undefined;
+    if (!cgroup) return;
     try {
       this.oomWatches.set(name, new OomWatch(cgroup, (kill) => this.onKill(name, kill)));
     } catch {
@@ -161,7 +168,10 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
     this.oomWatches.get(name)?.close(finalCount);
     this.oomWatches.delete(name);
     const owner = this.owners.get(name);
-    if (owner !== undefined) native.unwatch(owner);
+    if (owner) {
+      native.unwatch(owner.id);
+      closeSync(owner.pidfd);
+    }
     this.owners.delete(name);
   }
 
@@ -176,10 +186,16 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
       queueMicrotask(() => this.ownerGone(name));
       return;
     }
-    this.owners.set(name, native.watchExit(pidfd, () => {
+    // A pidfd turns readable when its process ends; it is not waited for (it may be our own child).
+    const id = native.watchReadable(pidfd, () => {
+      // A call queued before the watch ended (its exit line came first) finds it gone.
+      if (this.owners.get(name)?.id !== id) return;
+      native.unwatch(id);
+      closeSync(pidfd);
       this.owners.delete(name);
       this.ownerGone(name);
-    }));
+    });
+    this.owners.set(name, { id, pidfd });
   }
 
   private ownerGone(name: string): void {
@@ -204,6 +220,7 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
   }
 
   private onCgroupDirs(): void {
+    if (this.inotify < 0) return;
     const { create, delete: deleted, ignored } = native.inotifyFlags;
     const containers = path.basename(this.driver.containersDir.dir);
     for (const e of native.inotifyRead(this.inotify)) {

@@ -94,6 +94,20 @@ export class OomWatch {
       : native.inotifyModify(watch.memoryEvents);
     this.watchId = native.watchSnapshot(this.fd, [cgroup.files.procs], () => this.onNotified());
     this.unsubscribe = kernelLog.subscribe((record) => this.onRecord(record));
+    // Attached while memory may already be running out (a container another
+    // process made): note who is there now, as the notifier would have.
+    for (const pid of this.safeProcesses()) {
+      const inner = containerPid(pid);
+      if (inner !== null) this.seen.set(pid, inner);
+    }
+  }
+
+  private safeProcesses(): number[] {
+    try {
+      return this.cgroup.processes();
+    } catch {
+      return [];
+    }
   }
 
   /**
@@ -113,6 +127,7 @@ export class OomWatch {
   }
 
   private onNotified(): void {
+    if (this.closed) return;
     this.takeSnapshot();
     kernelLog.drain();
     this.settle();
@@ -142,12 +157,7 @@ export class OomWatch {
 
   private isOurs(pid: number): boolean {
     if (this.theirs.has(pid)) return false;
-    if (this.ours.has(pid) || this.seen.has(pid)) return true;
-    try {
-      return this.cgroup.processes().includes(pid);
-    } catch {
-      return false;
-    }
+    return this.ours.has(pid) || this.seen.has(pid) || this.safeProcesses().includes(pid);
   }
 
   /** The cgroup's kill count now (at least finalCount); after the cgroup is gone, what is known. */

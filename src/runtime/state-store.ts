@@ -66,7 +66,8 @@ export class StateStore {
   }
 
   remove(name: string): void {
-    rmSync(this.containerDir(name), { recursive: true, force: true });
+    // A watcher may be claiming an OOM kill in it at this moment (see event-stream.ts): try again.
+    rmSync(this.containerDir(name), { recursive: true, force: true, maxRetries: 5, retryDelay: 5 });
   }
 
   logFile(name: string): string {
