@@ -5,10 +5,12 @@
  *
  * Listens on 0.0.0.0:port and prints what the seed's server printed:
  * "Listening on port N", then "Connection accepted" for each client, and
- * "Here is the message: TEXT" for each message (a line) a client sends. It
- * replies to each message with one line, "Hello from HOSTNAME, I got your
- * message: TEXT", so a client can tell which container answered. It serves
- * several clients at once, each until it hangs up (one process, poll()).
+ * "Here is the message: TEXT" for each message a client sends: a line, or
+ * what came without a newline once nothing more is waiting (the seed's
+ * server took what each read() gave as one message). It replies to each
+ * message with one line, "Hello from HOSTNAME, I got your message: TEXT",
+ * so a client can tell which container answered. It serves several clients
+ * at once, each until it hangs up (one process, ppoll()).
  *
  * --verbose also prints "server: connection from IP:PORT", "server: IP:PORT
  * hung up" and, on SIGTERM or SIGINT, "server: shutting down".
@@ -205,8 +207,15 @@ static void serve_client(int i)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* Nothing more waiting: the bytes without a newline are a message too. */
+				if (c->len > 0 && answer(c, c->buf, c->len, &why) < 0) {
+					drop_client(i, why);
+					return;
+				}
+				c->len = 0;
 				return;
+			}
 			drop_client(i, strerror(errno));
 			return;
 		}

@@ -108,6 +108,23 @@ test('refused in the seed form: a bad hostname, without the seed\'s limits line'
   t.deepEqual(leftovers('under_score'), []);
 });
 
+// KNOWN (reported to the lead): buildSpec() tells of the seed's limits once the
+// request is checked, but a name or address already taken is found only when
+// the container starts, after that line: two lines. The fix is to print the
+// line once the container has started (runForeground and the -d path of
+// run-command.ts). Remove .failing then.
+test.failing('refused in the seed form: an address in use is one line, without the seed\'s limits line', async (t) => {
+  const name = uniqueName('busy');
+  const n = nextIp();
+  const first = startCli(['run', '--name', name, '--ip', `10.0.0.${n}`, '--', '/bin/sh', '-c', 'echo READY; sleep 60'], { timeoutMs: 30_000 });
+  cleanupCli(t, first, name);
+  await first.waitForStdout(/READY/);
+  const second = uniqueName('busy');
+  const result = await runCli(['run', second, String(n), String(nextIp())]);
+  assertOneLine(t, result, 2, /address 10\.0\.0\.\d+ is already in use/);
+  t.deepEqual(leftovers(second), []);
+});
+
 // The seed's programs: a bad argument is one line saying what is wrong, then the usage line; status 2.
 for (const [program, args, message] of [
   [hostServer, ['80', '81'], /^server: too many arguments: only a port$/],
