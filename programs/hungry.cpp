@@ -1,12 +1,20 @@
-// hungry: eats memory step by step, so a container's memory limit can be
-// watched as it fills up and the OOM killer steps in.
+// hungry: eats memory until the container's memory limit stops it.
 //
-//   hungry [--step MiB] [--interval ms] [--max MiB] [--help]
+//   hungry [--count N]                              the seed's way
+//   hungry [--step MiB] [--interval ms] [--max MiB]  step by step
 //
-// Every page of each block is written to, so the memory is really charged
-// to the cgroup (untouched allocations would cost nothing). Progress lines
-// are flushed at once because they are watched live.
-// With --max, it stops at that size and holds the memory until killed.
+// With no options it does what the seed's hungry did: 100 million `new int`,
+// never freed, as fast as it can (each one a 32-byte heap chunk that malloc
+// writes, so all of it, about 3 GiB, is really charged to the cgroup), then
+// prints "I am done" and exits 0, if it is still alive. --count changes how
+// many.
+//
+// Any of --step, --interval or --max makes it eat step by step instead, so a
+// container's memory can be watched as it fills up: a block of --step MiB
+// every --interval ms, every page written to (untouched allocations would
+// cost nothing), an "allocated N MiB" line after each, flushed at once. With
+// --max, it stops at that size, prints "reached N MiB, holding" and holds
+// the memory until killed.
 
 #include <cerrno>
 #include <cstdio>
@@ -24,25 +32,35 @@ namespace {
 constexpr std::size_t kMiB = 1024 * 1024;
 constexpr std::size_t kPage = 4096;
 
+constexpr unsigned long kSeedCount = 100000000; // the seed's 100 million ints
+
 struct Options {
+    bool stepped = false; // any of --step, --interval, --max given
+    unsigned long count = kSeedCount;
+    bool count_given = false;
     unsigned long step_mib = 4;
     unsigned long interval_ms = 100;
     unsigned long max_mib = 0; // 0 = no limit
 };
 
+constexpr const char *kSynopsis = "usage: hungry [--count N] | [--step MiB] [--interval ms] [--max MiB]\n";
+
 void print_usage(std::FILE *to)
 {
+    std::fputs(kSynopsis, to);
     std::fprintf(to,
-        "usage: hungry [--step MiB] [--interval ms] [--max MiB] [--help]\n"
+        "  with no options: %lu x new int, never freed, then \"I am done\"\n"
+        "  --count N       that many new int instead (at least 1)\n"
+        "  any of these eats step by step instead:\n"
         "  --step MiB      memory added per step (default 4, at least 1)\n"
         "  --interval ms   pause between steps (default 100)\n"
-        "  --max MiB       stop at this size and hold it (default 0 = never stop)\n");
+        "  --max MiB       stop at this size and hold it (default 0 = never stop)\n",
+        kSeedCount);
 }
 
 [[noreturn]] void usage_error(const std::string &why)
 {
-    std::fprintf(stderr, "hungry: %s\n", why.c_str());
-    print_usage(stderr);
+    std::fprintf(stderr, "hungry: %s\n%s", why.c_str(), kSynopsis);
     std::exit(2);
 }
 
@@ -79,14 +97,21 @@ Options parse_options(int argc, char **argv)
         }
 
         unsigned long *target = nullptr;
-        if (name == "--step")
+        if (name == "--count") {
+            target = &opt.count;
+            opt.count_given = true;
+        } else if (name == "--step") {
             target = &opt.step_mib;
-        else if (name == "--interval")
+            opt.stepped = true;
+        } else if (name == "--interval") {
             target = &opt.interval_ms;
-        else if (name == "--max")
+            opt.stepped = true;
+        } else if (name == "--max") {
             target = &opt.max_mib;
-        else
+            opt.stepped = true;
+        } else {
             usage_error("unknown option '" + arg + "'");
+        }
 
         if (value == nullptr) {
             if (i + 1 >= argc)
@@ -97,6 +122,10 @@ Options parse_options(int argc, char **argv)
             usage_error("bad value '" + std::string(value) + "' for " + name);
     }
 
+    if (opt.count_given && opt.stepped)
+        usage_error("--count is for the seed's way, --step, --interval and --max for step by step: give one or the other");
+    if (opt.count == 0)
+        usage_error("--count must be at least 1");
     if (opt.step_mib == 0)
         usage_error("--step must be at least 1");
     // Keep sizes well inside size_t arithmetic.
@@ -128,11 +157,29 @@ void touch(char *p, std::size_t bytes)
     asm volatile("" : : "r"(p) : "memory");
 }
 
+// The seed's hungry: many tiny allocations, never freed.
+int eat_like_the_seed(unsigned long count)
+{
+    for (unsigned long i = 0; i < count; ++i) {
+        int *p = new (std::nothrow) int(static_cast<int>(i));
+        if (p == nullptr) {
+            std::fprintf(stderr, "hungry: new int failed after %lu of them\n", i);
+            return 1;
+        }
+        // The pointer escapes, so the compiler cannot drop the allocation.
+        asm volatile("" : : "r"(p) : "memory");
+    }
+    std::printf("I am done\n");
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     const Options opt = parse_options(argc, argv);
+    if (!opt.stepped)
+        return eat_like_the_seed(opt.count);
 
     std::vector<std::unique_ptr<char[]>> blocks;
     unsigned long total_mib = 0;

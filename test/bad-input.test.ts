@@ -10,6 +10,7 @@ import {
   cleanupCli,
   cliArgv,
   hostClient,
+  hostServer,
   ipRange,
   killCgroup,
   leftovers,
@@ -17,6 +18,7 @@ import {
   lines,
   runCli,
   runHost,
+  sharedFolder,
   startCli,
   stateDir,
   stop,
@@ -87,6 +89,63 @@ for (const bad of cases) {
   });
 }
 
+// The seed form tells of its limits only once the request is checked: a refusal is still one line.
+for (const [title, args, message] of [
+  ['a memory limit too small for a shell', ['--memory', '1M'], /memory limit 1M is too small to start a shell: give at least 4M/],
+  ['a pids limit that is not a number', ['--pids', 'many'], /invalid --pids "many"/],
+] as const) {
+  test(`refused in the seed form: ${title}, without the seed's limits line`, async (t) => {
+    const name = uniqueName('bads');
+    const result = await runCli(['run', '--name', name, ...args, name, String(nextIp()), String(nextIp())]);
+    assertOneLine(t, result, 2, message);
+    t.deepEqual(leftovers(name), []);
+  });
+}
+
+test('refused in the seed form: a bad hostname, without the seed\'s limits line', async (t) => {
+  const result = await runCli(['run', 'under_score', String(nextIp()), String(nextIp())]);
+  assertOneLine(t, result, 2, /invalid hostname "under_score"/);
+  t.deepEqual(leftovers('under_score'), []);
+});
+
+// KNOWN (reported to the lead): buildSpec() tells of the seed's limits once the
+// request is checked, but a name or address already taken is found only when
+// the container starts, after that line: two lines. The fix is to print the
+// line once the container has started (runForeground and the -d path of
+// run-command.ts). Remove .failing then.
+test.failing('refused in the seed form: an address in use is one line, without the seed\'s limits line', async (t) => {
+  const name = uniqueName('busy');
+  const n = nextIp();
+  const first = startCli(['run', '--name', name, '--ip', `10.0.0.${n}`, '--', '/bin/sh', '-c', 'echo READY; sleep 60'], { timeoutMs: 30_000 });
+  cleanupCli(t, first, name);
+  await first.waitForStdout(/READY/);
+  const second = uniqueName('busy');
+  const result = await runCli(['run', second, String(n), String(nextIp())]);
+  assertOneLine(t, result, 2, /address 10\.0\.0\.\d+ is already in use/);
+  t.deepEqual(leftovers(second), []);
+});
+
+// The seed's programs: a bad argument is one line saying what is wrong, then the usage line; status 2.
+for (const [program, args, message] of [
+  [hostServer, ['80', '81'], /^server: too many arguments: only a port$/],
+  [hostServer, ['--port', '80'], /^server: unknown option '--port'$/],
+  [hostClient, ['10.0.0.1'], /^client: give the server's <ip> and <port>$/],
+  [hostClient, ['--count', 'x', '10.0.0.1', '80'], /^client: invalid --count "x" \(expected a whole number, 0 for no end\)$/],
+  [hostClient, ['10.0.0.1', '80', 'hello'], /^client: too many arguments: only <ip> and <port>$/],
+  [path.join(sharedFolder, 'hungry'), ['--count', '5', '--step', '1'], /^hungry: --count is for the seed's way, --step, --interval and --max for step by step: give one or the other$/],
+  [path.join(sharedFolder, 'hungry'), ['--steps', '1'], /^hungry: unknown option '--steps'$/],
+] as const) {
+  test(`refused by ${path.basename(program)}: ${args.join(' ')}`, async (t) => {
+    const result = await runHost(program, [...args]);
+    t.is(result.code, 2, result.stderr);
+    const [what, usage, ...rest] = lines(result.stderr);
+    t.regex(what ?? '', message);
+    t.regex(usage ?? '', new RegExp(`^usage: ${path.basename(program)} `));
+    t.deepEqual(rest, []);
+    t.is(result.stdout, '');
+  });
+}
+
 test('refused: an invalid container name', async (t) => {
   const result = await runCli(['run', '--name', 'bad name!', '--no-net', '--', '/bin/true']);
   assertOneLine(t, result, 2, /invalid container name "bad name!"/);
@@ -106,7 +165,7 @@ test('a name clash is refused, and the first container keeps running and serving
   const ip = `10.0.0.${nextIp()}`;
   const first = startCli(['run', '--name', name, '--ip', ip, '--', '/var/shared_folder/server', '8082'], { timeoutMs: 45_000 });
   cleanupCli(t, first, name);
-  await first.waitForStdout(/listening on port 8082/);
+  await first.waitForStdout(/^Listening on port 8082\n/);
   const dirsBefore = cgroupDirsOf(name);
 
   const second = await runCli(['run', '--name', name, '--ip', `10.0.0.${nextIp()}`, '--', '/bin/true']);
@@ -117,8 +176,8 @@ test('a name clash is refused, and the first container keeps running and serving
   assertOneLine(t, second, 2, new RegExp(`a container named ${name} already exists`));
   t.deepEqual(cgroupDirsOf(name), dirsBefore, 'the first one\'s cgroups are untouched');
   t.true(linkExists(`ctr-${name}`), 'and its veth');
-  const reply = await runHost(hostClient, [ip, '8082', 'still yours']);
-  t.is(reply.stdout, `client: reply: hello from ${name}: still yours\n`, reply.stderr);
+  const reply = await runHost(hostClient, ['--count', '1', '--message', 'still yours', ip, '8082']);
+  t.is(reply.stdout, `Hello from ${name}, I got your message: still yours\n`, reply.stderr);
 
   const result = await stop(first, name);
   t.is(result.code, 0, result.stderr);

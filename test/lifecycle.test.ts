@@ -206,7 +206,7 @@ test('API: watch() reports the OOM kill of hungry under 32M, then the exit with 
   runtime.on('event', (e) => events.push(e));
   runtime.watch();
   const info = await runtime.run(buildSpec({
-    name, ip, memory: '32M', command: ['sh', '-c', '/var/shared_folder/hungry; echo "hungry ended: $?"; while :; do sleep 0.1; done'],
+    name, ip, memory: '32M', command: ['sh', '-c', '/var/shared_folder/hungry --step 4 --interval 100; echo "hungry ended: $?"; while :; do sleep 0.1; done'],
   }));
   t.is(info.state, 'running');
   const kill = await waitUntil(() => events.find((e): e is Extract<RuntimeEvent, { kind: 'oom-kill' }> => e.kind === 'oom-kill' && e.name === name), 'the oom-kill event', 90_000);

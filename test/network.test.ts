@@ -22,23 +22,32 @@ import {
   waitForRecord,
   waitUntil,
 } from './helpers/container.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { spawn } from 'node:child_process';
 
 assertSandboxed();
 const nextIp = ipRange(40, 89);
 
-/** Starts the seed server in a container and waits until it listens. */
+/** Starts the seed server in a container (--verbose: it tells who connected) and waits until it listens. */
 async function startServer(t: ExecutionContext, port: number, extra: string[] = []) {
   const name = uniqueName('net');
   const ip = `10.0.0.${nextIp()}`;
-  const cli = startCli(['run', '--name', name, '--ip', ip, ...extra, '--', '/var/shared_folder/server', String(port)], { timeoutMs: 45_000 });
+  const cli = startCli(['run', '--name', name, '--ip', ip, ...extra, '--', '/var/shared_folder/server', '--verbose', String(port)], { timeoutMs: 45_000 });
   cleanupCli(t, cli, name);
-  await cli.waitForStdout(new RegExp(`server: listening on port ${port}\\n`));
+  await cli.waitForStdout(new RegExp(`^Listening on port ${port}\\n`));
   return { name, ip, cli };
 }
 
-/** Stops a server container with SIGTERM (forwarded to the server) and checks it cleaned up. */
+/** The host's client: sends MESSAGE once and prints the reply. */
+function sendOnce(ip: string, port: number, message: string) {
+  return runHost(hostClient, ['--count', '1', '--message', message, ip, String(port)]);
+}
+
+/** The reply of the seed server in container NAME to MESSAGE. */
+const reply = (name: string, message: string) => `Hello from ${name}, I got your message: ${message}\n`;
+
+/** Stops a --verbose server container with SIGTERM (forwarded to the server) and checks it cleaned up. */
 async function stopServer(t: ExecutionContext, server: { name: string; ip: string; cli: ReturnType<typeof startCli> }) {
   await waitForRecord(server.name);
   server.cli.signal('SIGTERM');
@@ -54,10 +63,10 @@ test('the host\'s client talks to the server in a container', async (t) => {
   const veth = `ctr-${server.name}`;
   t.true(linkExists(veth), `host end ${veth} exists`);
   t.is(hostRoutes().get(server.ip), veth, 'a /32 route to the container over its veth');
-  const reply = await runHost(hostClient, [server.ip, '8080', 'ping from host']);
-  t.is(reply.code, 0, reply.stderr);
-  t.is(reply.stdout, `client: reply: hello from ${server.name}: ping from host\n`);
-  await server.cli.waitForStdout(/server: received "ping from host" from 10\.0\.0\.1:\d+\n/);
+  const answer = await sendOnce(server.ip, 8080, 'ping from host');
+  t.is(answer.code, 0, answer.stderr);
+  t.is(answer.stdout, reply(server.name, 'ping from host'));
+  await server.cli.waitForStdout(/^Connection accepted\nserver: connection from 10\.0\.0\.1:\d+\nHere is the message: ping from host\n/m);
   await stopServer(t, server);
 });
 
@@ -81,14 +90,11 @@ test('the host end has 10.0.0.1/32 and the container eth0 its /24, with the host
 
 test('two containers serve the same port, each answering with its own hostname', async (t) => {
   const [a, b] = await Promise.all([startServer(t, 9090), startServer(t, 9090)]);
-  const [replyA, replyB] = await Promise.all([
-    runHost(hostClient, [a.ip, '9090', 'to a']),
-    runHost(hostClient, [b.ip, '9090', 'to b']),
-  ]);
-  t.is(replyA.stdout, `client: reply: hello from ${a.name}: to a\n`, replyA.stderr);
-  t.is(replyB.stdout, `client: reply: hello from ${b.name}: to b\n`, replyB.stderr);
-  await a.cli.waitForStdout(/received "to a"/);
-  await b.cli.waitForStdout(/received "to b"/);
+  const [replyA, replyB] = await Promise.all([sendOnce(a.ip, 9090, 'to a'), sendOnce(b.ip, 9090, 'to b')]);
+  t.is(replyA.stdout, reply(a.name, 'to a'), replyA.stderr);
+  t.is(replyB.stdout, reply(b.name, 'to b'), replyB.stderr);
+  await a.cli.waitForStdout(/Here is the message: to a\n/);
+  await b.cli.waitForStdout(/Here is the message: to b\n/);
   t.false(a.cli.stdout().includes('to b'));
   t.false(b.cli.stdout().includes('to a'));
   await Promise.all([stopServer(t, a), stopServer(t, b)]);
@@ -112,22 +118,22 @@ test('the veth pair carries IPv4 only, as docker sets it up: no IPv6 on either e
 
 test('a container reaches a server on the host through its gateway', async (t) => {
   const port = 7000 + (process.pid % 500);
-  const server = spawn(hostServer, [String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(hostServer, ['--verbose', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => server.kill('SIGKILL'));
   let serverOut = '';
   await new Promise<void>((resolve, reject) => {
     server.stdout.setEncoding('utf8').on('data', (c: string) => {
       serverOut += c;
-      if (serverOut.includes('listening')) resolve();
+      if (serverOut.includes('Listening on port')) resolve();
     });
     server.on('exit', () => reject(new Error(`host server exited: ${serverOut}`)));
   });
   const name = uniqueName('gw');
   const ip = `10.0.0.${nextIp()}`;
-  const result = await runCli(['run', '--name', name, '--ip', ip, '--', '/var/shared_folder/client', '10.0.0.1', String(port), 'up from the box']);
+  const result = await runCli(['run', '--name', name, '--ip', ip, '--', '/var/shared_folder/client', '--count', '1', '--message', 'up from the box', '10.0.0.1', String(port)]);
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stdout, /^client: reply: hello from \S+: up from the box\n$/);
-  t.regex(serverOut, new RegExp(`received "up from the box" from ${ip.replace(/\./g, '\\.')}:`));
+  t.regex(result.stdout, /^Hello from \S+, I got your message: up from the box\n$/);
+  t.regex(serverOut, new RegExp(`server: connection from ${ip.replace(/\./g, '\\.')}:\\d+\nHere is the message: up from the box\n`));
   t.deepEqual(leftovers(name, { ip }), []);
 });
 
@@ -141,8 +147,8 @@ test('an address already in use is refused with a clear error, and the first con
   t.deepEqual(cgroupDirsOf(name), []);
   // The first one is untouched: its veth, its route, and it still answers.
   t.is(hostRoutes().get(first.ip), `ctr-${first.name}`);
-  const reply = await runHost(hostClient, [first.ip, '8081', 'still there?']);
-  t.is(reply.stdout, `client: reply: hello from ${first.name}: still there?\n`, reply.stderr);
+  const answer = await sendOnce(first.ip, 8081, 'still there?');
+  t.is(answer.stdout, reply(first.name, 'still there?'), answer.stderr);
   await stopServer(t, first);
 });
 
@@ -178,6 +184,114 @@ test('the seed form: run <hostname> <ip_in> <ip_out>', async (t) => {
   t.deepEqual(leftovers(hostname, { ip: `10.0.0.${inside}` }), []);
 });
 
+/** The memory and pids limits in container NAME's cgroup files, as the kernel reads them back (v1 or v2). */
+function cgroupLimits(name: string): { memory: string; pids: string } {
+  const read = (...files: string[]) => {
+    for (const dir of cgroupDirsOf(name)) {
+      for (const file of files) if (existsSync(path.join(dir, file))) return readFileSync(path.join(dir, file), 'utf8').trim();
+    }
+    throw new Error(`no ${files.join(' or ')} for ${name} in ${JSON.stringify(cgroupDirsOf(name))}`);
+  };
+  return { memory: read('memory.limit_in_bytes', 'memory.max'), pids: read('pids.max') };
+}
+
+/** No memory limit: v2's "max", or v1's largest page-aligned number. */
+const noMemoryLimit = (value: string) => value === 'max' || Number(value) > 2 ** 62;
+
+test('the seed form applies the seed\'s limits, 10 MiB and 8 processes, and says so: hungry is OOM-killed, the login shell goes on', async (t) => {
+  const inside = nextIp();
+  const hostname = uniqueName('lim');
+  const cli = startCli(['run', hostname, String(inside), String(nextIp())], { timeoutMs: 45_000 });
+  cleanupCli(t, cli, hostname);
+  cli.write('echo READY\n');
+  await cli.waitForStdout(/READY\n/);
+  t.deepEqual(lines(cli.stderr()), ['ctr-tui: the seed\'s limits: memory 10 MiB, 8 processes (--memory and --pids change them)']);
+  t.deepEqual(cgroupLimits(hostname), { memory: String(10 * 1024 * 1024), pids: '8' });
+  // The seed's hungry, as it was: tiny allocations until the kernel kills it, not the shell.
+  cli.write('/var/shared_folder/hungry; echo "hungry: $?"; echo "shell: still here"\n');
+  await cli.waitForStdout(/shell: still here\n/);
+  t.regex(cli.stdout(), /^hungry: 137$/m);
+  t.false(cli.stdout().includes('I am done'));
+  // The shell and hungry fit in 8 processes: no fork was refused.
+  const pidsEvents = cgroupDirsOf(hostname).map((dir) => path.join(dir, 'pids.events')).find((file) => existsSync(file));
+  t.truthy(pidsEvents, 'a pids.events file');
+  t.regex(readFileSync(pidsEvents!, 'utf8'), /^max 0$/m);
+  cli.write('exit 3\n');
+  cli.endInput();
+  const result = await cli.result;
+  t.is(result.code, 3, result.stderr);
+  // ctr-tui's own lines (bash reports the kill too): the seed's limits, then the OOM kill.
+  const own = lines(result.stderr).filter((line) => line.startsWith('ctr-tui:'));
+  t.is(own.length, 2, result.stderr);
+  t.regex(own[1] ?? '', new RegExp(`^ctr-tui: OOM kill in ${hostname}: hungry \\(pid \\d+\\) hit the 10 MiB memory limit$`));
+  t.deepEqual(leftovers(hostname, { ip: `10.0.0.${inside}` }), []);
+});
+
+test('the seed form with --memory 64M: that limit, the seed\'s 8 processes, and a line that says only those', async (t) => {
+  const inside = nextIp();
+  const hostname = uniqueName('lim');
+  const cli = startCli(['run', '--memory', '64M', hostname, String(inside), String(nextIp())], { timeoutMs: 30_000 });
+  cleanupCli(t, cli, hostname);
+  cli.write('echo READY\n');
+  await cli.waitForStdout(/READY\n/);
+  t.deepEqual(cgroupLimits(hostname), { memory: String(64 * 1024 * 1024), pids: '8' });
+  cli.endInput();
+  const result = await cli.result;
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(lines(result.stderr), ['ctr-tui: the seed\'s limits: 8 processes (--pids changes it)']);
+  t.deepEqual(leftovers(hostname, { ip: `10.0.0.${inside}` }), []);
+});
+
+test('only the seed form has default limits: run --hostname --ip has none, and says nothing of them', async (t) => {
+  const ip = `10.0.0.${nextIp()}`;
+  const hostname = uniqueName('nolim');
+  const cli = startCli(['run', '--hostname', hostname, '--ip', ip, '--', '/bin/sh', '-c', holdAfter('true')], { timeoutMs: 30_000 });
+  cleanupCli(t, cli, hostname);
+  await cli.waitForStdout(/READY\n/);
+  const limits = cgroupLimits(hostname);
+  t.true(noMemoryLimit(limits.memory), `memory limit ${limits.memory}`);
+  t.is(limits.pids, 'max');
+  const result = await stop(cli, hostname);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stderr, '');
+  t.deepEqual(leftovers(hostname, { ip }), []);
+});
+
+test('the seed\'s programs as the seed ran them: the server in a container, the host\'s client saying Hello, server! every second', async (t) => {
+  const name = uniqueName('orig');
+  const ip = `10.0.0.${nextIp()}`;
+  const server = startCli(['run', '--name', name, '--ip', ip, '--', '/var/shared_folder/server', '8080'], { timeoutMs: 45_000 });
+  cleanupCli(t, server, name);
+  await server.waitForStdout(/^Listening on port 8080\n/);
+  // No options: it goes on until it is killed.
+  const client = spawn(hostClient, [ip, '8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => client.kill('SIGKILL'));
+  const clientExit = new Promise<number | null>((resolve) => client.on('close', (code) => resolve(code)));
+  const replies: number[] = [];
+  let clientOut = '';
+  let clientErr = '';
+  client.stderr.setEncoding('utf8').on('data', (c: string) => (clientErr += c));
+  client.stdout.setEncoding('utf8').on('data', (c: string) => {
+    clientOut += c;
+    const now = Date.now();
+    replies.push(...[...c.matchAll(/\n/g)].map(() => now));
+  });
+  await waitUntil(() => replies.length >= 2, `two replies (client: ${JSON.stringify(clientOut + clientErr)})`, 10_000);
+  client.kill('SIGTERM');
+  t.is(await clientExit, 0, clientErr);
+  t.true(replies[1] - replies[0] >= 900, `replies ${replies[1] - replies[0]} ms apart`);
+  t.true(lines(clientOut).length >= 2);
+  for (const line of lines(clientOut)) t.is(`${line}\n`, reply(name, 'Hello, server!'));
+  await server.waitForStdout(/(Here is the message: Hello, server!\n){2}/);
+  await waitForRecord(name);
+  server.signal('SIGTERM');
+  const result = await server.result;
+  t.is(result.code, 0, result.stderr);
+  // Only what the seed's server printed: no --verbose lines.
+  t.regex(result.stdout, /^Listening on port 8080\nConnection accepted\n(Here is the message: Hello, server!\n){2,}$/);
+  t.deepEqual(leftovers(name, { ip }), []);
+});
+
 test('--no-net leaves the container only its loopback, and the host no veth', async (t) => {
   const name = uniqueName('nonet');
   const cli = startCli(['run', '--name', name, '--no-net', '--', '/bin/sh', '-c', holdAfter('ip -o link')], { timeoutMs: 30_000 });
@@ -193,7 +307,7 @@ test('--no-net leaves the container only its loopback, and the host no veth', as
 
 test('the container cannot reach the host without a veth (--no-net)', async (t) => {
   const name = uniqueName('iso');
-  const result = await runCli(['run', '--name', name, '--no-net', '--', '/var/shared_folder/client', '10.0.0.1', '9', 'x']);
+  const result = await runCli(['run', '--name', name, '--no-net', '--', '/var/shared_folder/client', '--count', '1', '10.0.0.1', '9']);
   t.is(result.code, 1);
   t.regex(result.stderr, /client: .*10\.0\.0\.1:9: Network is unreachable/);
   t.deepEqual(leftovers(name), []);
@@ -203,11 +317,11 @@ test('--no-net: the loopback is up and usable inside', async (t) => {
   const name = uniqueName('lo');
   const result = await runCli(['run', '--name', name, '--no-net', '--', '/bin/sh', '-c',
     'ip -o link show lo; ip -4 -o addr show lo; /var/shared_folder/server 5555 & '
-    + 'for i in $(seq 100); do /var/shared_folder/client 127.0.0.1 5555 local 2>/dev/null && break; sleep 0.05; done; kill $!']);
+    + 'for i in $(seq 100); do /var/shared_folder/client --count 1 --message local 127.0.0.1 5555 2>/dev/null && break; sleep 0.05; done; kill $!']);
   t.deepEqual(leftovers(name), []);
   t.regex(result.stdout, /lo: <LOOPBACK,UP/);
   t.regex(result.stdout, /inet 127\.0\.0\.1\/8/);
-  t.regex(result.stdout, /client: reply: hello from \S+: local/);
+  t.regex(result.stdout, /^Hello from \S+, I got your message: local$/m);
 });
 
 test('a piped stdin reaches the container as a normal blocking stdin', async (t) => {

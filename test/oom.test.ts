@@ -7,10 +7,13 @@ import { assertSandboxed, leftovers, lines, runCli, startApi, uniqueName, waitUn
 assertSandboxed();
 
 const MiB = 1024 * 1024;
+/** hungry step by step, 4 MiB every 100 ms: a climb that the tests below can watch. */
+const stepped = ['/var/shared_folder/hungry', '--step', '4', '--interval', '100'];
+const steppedLine = stepped.join(' ');
 
 test('CLI: hungry as PID 1 under --memory 32M is OOM-killed: status 137 and one line naming it', async (t) => {
   const name = uniqueName('oom');
-  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/var/shared_folder/hungry'], { timeoutMs: 45_000 });
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', ...stepped], { timeoutMs: 45_000 });
   t.is(result.code, 137, result.stderr);
   const stderr = lines(result.stderr);
   t.is(stderr.length, 1, result.stderr);
@@ -19,6 +22,42 @@ test('CLI: hungry as PID 1 under --memory 32M is OOM-killed: status 137 and one 
   const allocated = [...result.stdout.matchAll(/allocated (\d+) MiB/g)].map((m) => Number(m[1]));
   t.true(allocated.length > 0, result.stdout);
   t.true(Math.max(...allocated) < 32, `hungry reported ${Math.max(...allocated)} MiB under a 32 MiB limit`);
+  t.deepEqual(leftovers(name), []);
+});
+
+test('CLI: the seed\'s hungry (no options: 100 million new int) under --memory 32M is OOM-killed before it is done', async (t) => {
+  const name = uniqueName('oomseed');
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/var/shared_folder/hungry'], { timeoutMs: 45_000 });
+  t.is(result.code, 137, result.stderr);
+  t.is(result.stdout, '', 'no "I am done"');
+  t.regex(result.stderr, new RegExp(`^ctr-tui: OOM kill in ${name}: hungry \\(pid \\d+\\) hit the 32 MiB memory limit\n$`));
+  t.deepEqual(leftovers(name), []);
+});
+
+test('CLI: the seed\'s hungry that fits (--count 100000, about 3 MiB) says "I am done" and exits 0', async (t) => {
+  const name = uniqueName('oomdone');
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/var/shared_folder/hungry', '--count', '100000'], { timeoutMs: 45_000 });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'I am done\n');
+  t.is(result.stderr, '');
+  t.deepEqual(leftovers(name), []);
+});
+
+test('API: the seed\'s tiny allocations are really charged: 1 million new int use about 32 MiB', async (t) => {
+  const name = uniqueName('oomchg');
+  const api = await startApi(t, {
+    name,
+    memory: '64M',
+    network: false,
+    command: ['/bin/sh', '-c', 'trap "exit 0" TERM; /var/shared_folder/hungry --count 1000000 && exec sleep 60 & wait'],
+  });
+  await waitUntil(() => api.stdout().includes('I am done'), 'hungry to be done');
+  const { peak } = api.container.cgroup.memory();
+  // 32-byte heap chunks; plus the shell and the rest.
+  t.true(peak >= 30 * MiB && peak < 64 * MiB, `peak ${peak}`);
+  api.container.kill('SIGTERM');
+  const exit = await api.container.exited;
+  t.is(exit.oomKills, 0);
   t.deepEqual(leftovers(name), []);
 });
 
@@ -47,7 +86,7 @@ test('API: a container that stays under its limit reports no OOM kill', async (t
 
 test('API: an oom-kill event names hungry, with pid 1 and the limit; exited counts it', async (t) => {
   const name = uniqueName('oomapi');
-  const { container } = await startApi(t, { name, memory: '32M', network: false, command: ['/var/shared_folder/hungry'] });
+  const { container } = await startApi(t, { name, memory: '32M', network: false, command: stepped });
   const kills: OomKill[] = [];
   container.on('oom-kill', (kill) => kills.push(kill));
   const exit = await container.exited;
@@ -71,7 +110,7 @@ test('API: hungry started by a shell is killed, the shell survives and goes on',
     name,
     memory: '32M',
     network: false,
-    command: ['/bin/sh', '-c', '/var/shared_folder/hungry > /dev/null; echo "after $?"'],
+    command: ['/bin/sh', '-c', `${steppedLine} > /dev/null; echo "after $?"`],
   });
   const kills: OomKill[] = [];
   api.container.on('oom-kill', (kill) => kills.push(kill));
@@ -89,7 +128,7 @@ test('API: hungry started by a shell is killed, the shell survives and goes on',
 
 test('CLI: hungry started by a shell: the shell prints "after", the OOM line names hungry with its pid', async (t) => {
   const name = uniqueName('oomcs');
-  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/bin/sh', '-c', '/var/shared_folder/hungry >/dev/null; echo after'], { timeoutMs: 45_000 });
+  const result = await runCli(['run', '--name', name, '--memory', '32M', '--no-net', '--', '/bin/sh', '-c', `${steppedLine} >/dev/null; echo after`], { timeoutMs: 45_000 });
   t.is(result.code, 0, result.stderr);
   t.is(result.stdout, 'after\n');
   const oomLines = lines(result.stderr).filter((l) => l.startsWith('ctr-tui:'));
@@ -129,7 +168,7 @@ test('API: the memory limit is enforced while running: usage stays under it', as
 // notifier fires, so a busy event loop no longer loses the victim's pid inside.
 test('API: the OOM victim\'s in-container pid is known even if the event loop was busy', async (t) => {
   const name = uniqueName('oombusy');
-  const { container } = await startApi(t, { name, memory: '32M', network: false, command: ['/var/shared_folder/hungry'] });
+  const { container } = await startApi(t, { name, memory: '32M', network: false, command: stepped });
   const kills: OomKill[] = [];
   container.on('oom-kill', (kill) => kills.push(kill));
   const until = Date.now() + 2500;

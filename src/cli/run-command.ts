@@ -87,6 +87,7 @@ export function registerRun(program: Command): void {
         share: options.share,
         network: options.net,
         command: seed ? [] : command,
+        onSeedLimits: seed ? (line: string) => process.stderr.write(`ctr-tui: ${line}\n`) : undefined,
       };
       if (options.detach) {
         const runtime = await openRuntime(cmd, 'run');

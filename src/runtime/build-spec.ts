@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseSize } from './cgroup/size.js';
+import { formatBytes, parseSize } from './cgroup/size.js';
 import { UsageError } from './errors.js';
 import { isIpv4, parseIpv4 } from './ipv4.js';
 import { checkHostname, checkName, randomName } from './names.js';
@@ -24,11 +24,44 @@ export interface RunRequest {
   network?: boolean;
   command: string[];
   term?: string;
+  /**
+   * Set by the seed's form only: the seed's limits apply where memory or
+   * pids is not given, and once the request is checked this is told, in one
+   * line, which of them apply.
+   */
+  onSeedLimits?: (line: string) => void;
 }
 
 /** Below these a shell cannot start: the limit would only ever OOM-kill it. */
 export const minimumMemory = 4 * 1024 * 1024;
 export const minimumPids = 2;
+
+/**
+ * The seed's own limits, which its form applies unless --memory or --pids
+ * says otherwise. 10 MiB, not 10 MB: a "10M" in a cgroup file (the kernel's
+ * memparse) and in --memory both mean 10 MiB, and 10,000,000 bytes is no
+ * whole number of pages, so the kernel would round it down and report it back
+ * as 9.5 MiB. A login shell (one process; its profile runs no other) and
+ * hungry fit in 8 processes with room for a pipeline, and the shell survives
+ * hungry's OOM kill: the kernel kills the biggest task.
+ */
+export const seedLimits = { memory: '10M', pids: '8' } as const;
+
+/** The line that says which of the seed's limits a request gets (null: none, both were given). */
+function seedLimitsLine(request: RunRequest): string | null {
+  const applied: string[] = [];
+  const options: string[] = [];
+  if (request.memory === undefined) {
+    applied.push(`memory ${formatBytes(parseSize(seedLimits.memory))}`);
+    options.push('--memory');
+  }
+  if (request.pids === undefined) {
+    applied.push(`${seedLimits.pids} processes`);
+    options.push('--pids');
+  }
+  if (!applied.length) return null;
+  return `the seed's limits: ${applied.join(', ')} (${options.join(' and ')} ${options.length > 1 ? 'change them' : 'changes it'})`;
+}
 
 /** The seed's form: run <hostname> <ip_in> <ip_out>, where n means 10.0.0.n. */
 export function seedForm(args: string[]): { hostname: string; ip: string; hostIp: string } | null {
@@ -90,7 +123,10 @@ function defaultGateway(address: string): string {
 }
 
 /** Turns a request into a complete, checked spec, or throws one clear UsageError. */
-export function buildSpec(request: RunRequest): ContainerSpec {
+export function buildSpec(given: RunRequest): ContainerSpec {
+  const tellSeedLimits = given.onSeedLimits;
+  const seedLine = tellSeedLimits ? seedLimitsLine(given) : null;
+  const request = tellSeedLimits ? { ...given, memory: given.memory ?? seedLimits.memory, pids: given.pids ?? seedLimits.pids } : given;
   const name = checkName(request.name ?? (request.hostname && /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(request.hostname) ? request.hostname : randomName()));
   const hostname = checkHostname(request.hostname ?? name.replace(/[^a-zA-Z0-9-]/g, '-'));
   const memoryBytes = request.memory === undefined ? undefined : memorySize(request.memory);
@@ -105,7 +141,7 @@ export function buildSpec(request: RunRequest): ContainerSpec {
     shares.push({ source: sharedFolder, target: sharedFolderTarget, readonly: true });
   }
   const command = request.command.length ? request.command : [defaultShell(rootfs), '-l'];
-  return {
+  const spec: ContainerSpec = {
     name,
     hostname,
     rootfs,
@@ -115,4 +151,6 @@ export function buildSpec(request: RunRequest): ContainerSpec {
     network: network(request),
     shares,
   };
+  if (tellSeedLimits && seedLine) tellSeedLimits(seedLine);
+  return spec;
 }
