@@ -4,6 +4,8 @@ import { packagePath } from './paths.js';
 export interface SpawnPlan {
   rootfs: string;
   hostname: string;
+  /** The name of the new session keyring the init joins. */
+  sessionKeyring: string;
   argv: string[];
   env: string[];
   path: string;
@@ -43,6 +45,8 @@ export interface Native {
   oomEventfd(oomControl: string, eventControl: string): number;
   inotifyModify(path: string): number;
   drain(fd: number): number;
+  /** cgroup v2: loads a BPF device program allowing only `rules` and attaches it to the cgroup at dir. */
+  attachDeviceFilter(dir: string, rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[]): void;
 }
 
 export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;
