@@ -60,7 +60,7 @@ bool fail(Built* b, const char* call, int errnum) {
 
 bool add_rules(scmp_filter_ctx ctx, Built* b) {
   // x86_64 also runs i386 code (int 0x80): the same rules for it, or its numbers would pass.
-  // Other ABIs (x32) are not in the filter and kill the process (libseccomp's bad-arch action).
+  // Other ABIs (x32) are not in the filter and kill the process (the bad-arch action).
   if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
     int rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
     if (rc < 0 && rc != -EEXIST) return fail(b, "seccomp_arch_add(x86)", -rc);
@@ -109,6 +109,8 @@ void build(Built* b) {
   }
   // The child sets no_new_privs itself, just before it loads the filter.
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  // A call from an ABI the filter does not cover (x32) kills the whole process, not one thread.
+  if (rc == 0) rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   if (rc < 0) fail(b, "seccomp_attr_set", -rc);
   else if (add_rules(ctx, b) && export_program(ctx, b)) {
     b->prog.len = static_cast<unsigned short>(b->insns.size());
