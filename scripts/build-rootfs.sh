@@ -138,7 +138,7 @@ else
     mkdir rmdir rm cp mv ln touch chmod chown grep sed awk head tail wc sort uniq
     uname readlink stat true false kill df du find date dd timeout nproc tr cut
     xargs which clear less more vi ping nc tput stty tty pkill pgrep test basename
-    dirname tee seq yes nice nsenter unshare lsns mountpoint'
+    dirname tee seq yes nice nsenter unshare lsns mountpoint mknod'
 
   seen='
 ' # lines "realpath name" of the programs already copied

@@ -1,8 +1,10 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { allowedDevices, deviceRuleLine } from '../src/runtime/cgroup/devices.js';
 import type { Cgroup } from '../src/runtime/cgroup/types.js';
 import { createV1Driver } from '../src/runtime/cgroup/v1.js';
 
@@ -71,13 +73,40 @@ liveTest('create writes the limits into every controller', (t) => {
   t.is(read(controllerDir('cpu', name), 'cpu.cfs_period_us'), '100000');
   t.is(read(controllerDir('cpu', name), 'cpu.cfs_quota_us'), '50000');
 
-  const expectedPaths = [...new Set(['memory', 'pids', 'cpu', 'cpuacct'].map((c) => controllerDir(c, name)))];
+  const expectedPaths = [...new Set(['memory', 'devices', 'pids', 'cpu', 'cpuacct'].map((c) => controllerDir(c, name)))];
   t.deepEqual([...cgroup.paths].sort(), expectedPaths.sort());
   t.true(existsSync(cgroup.files.memoryCurrent));
   t.is(cgroup.files.oomWatch.kind, 'v1-eventfd');
   t.deepEqual(cgroup.memory().limit, 64 * MiB);
   t.true(cgroups.list().includes(name));
   t.deepEqual(cgroups.open(name)?.paths, cgroup.paths);
+});
+
+liveTest('create denies every device but the ones docker allows', (t) => {
+  const name = uniqueName();
+  const cgroup = requireDriver().create(name, {});
+  cleanUp(t, cgroup);
+  const list = read(controllerDir('devices', name), 'devices.list').split('\n');
+  t.deepEqual(list, allowedDevices.map(deviceRuleLine));
+  t.true(list.includes('c 1:3 rwm') && list.includes('c *:* m') && !list.includes('a *:* rwm'));
+  t.true(cgroup.paths.includes(controllerDir('devices', name)));
+});
+
+liveTest('a process in the cgroup can make device nodes but open only the allowed ones', async (t) => {
+  const cgroup = requireDriver().create(uniqueName(), {});
+  cleanUp(t, cgroup);
+  const dir = mkdtempSync(join(tmpdir(), 'ctr-tui-devices-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const script = `mknod ${dir}/loop b 7 0 && echo made; (exec 3<${dir}/loop) 2>/dev/null || echo loop-refused;
+    (exec 3</dev/kmsg) 2>/dev/null || echo kmsg-refused; head -c 4 /dev/urandom | wc -c`;
+  const child = spawn('sh', ['-c', `read go; ${script}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  cgroup.addProcess(child.pid ?? 0);
+  child.stdin?.write('go\n');
+  await closed;
+  t.deepEqual(out.trim().split('\n'), ['made', 'loop-refused', 'kmsg-refused', '4']);
 });
 
 liveTest('without a memory limit the limit reads as null', (t) => {
@@ -140,7 +169,7 @@ liveTest('bad names throw and leave nothing behind', (t) => {
   const cgroups = requireDriver();
   for (const name of ['', '-x', '.hidden', 'a/b', '../escape', 'a b', 'x'.repeat(65)]) {
     t.throws(() => cgroups.create(name, { pids: 5 }), { message: /invalid name/ }, JSON.stringify(name));
-    for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
+    for (const controller of ['memory', 'devices', 'pids', 'cpu', 'cpuacct']) {
       if (name !== '') t.false(existsSync(controllerDir(controller, name)), `${controller}/${name}`);
     }
   }
@@ -152,7 +181,7 @@ liveTest('a limit the kernel rejects undoes the whole create', (t) => {
   t.throws(() => cgroups.create(name, { memoryBytes: 64 * MiB, cpus: 0.001 }), {
     message: /writing "100" to .*cpu\.cfs_quota_us failed: EINVAL/,
   });
-  for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
+  for (const controller of ['memory', 'devices', 'pids', 'cpu', 'cpuacct']) {
     t.false(existsSync(controllerDir(controller, name)), controller);
   }
   t.is(cgroups.open(name), null);

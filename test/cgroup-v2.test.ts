@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectCgroupDriver } from '../src/runtime/cgroup/detect.js';
-import type { Cgroup } from '../src/runtime/cgroup/types.js';
+import { allowedDevices, type DeviceRule } from '../src/runtime/cgroup/devices.js';
+import type { Cgroup, CgroupDriver } from '../src/runtime/cgroup/types.js';
 import { createV2Driver } from '../src/runtime/cgroup/v2.js';
 
 const MiB = 1024 * 1024;
@@ -21,6 +22,13 @@ function makeFixture(t: ExecutionContext, controllers = 'cpu memory pids', subtr
   return root;
 }
 
+/** A fixture tree has no cgroup to attach a BPF program to: the driver's device rules are recorded instead. */
+function fixtureDriver(root: string, attached: Array<{ dir: string; rules: readonly DeviceRule[] }> = []): CgroupDriver {
+  return createV2Driver(root, 'ctr-tui', (dir, rules) => {
+    attached.push({ dir, rules });
+  });
+}
+
 function read(path: string): string {
   return readFileSync(path, 'utf8').trim();
 }
@@ -32,7 +40,7 @@ function fill(cgroup: Cgroup, files: Record<string, string>): void {
 
 test('create writes memory.max, memory.swap.max, pids.max and cpu.max', (t) => {
   const root = makeFixture(t);
-  const cgroup = createV2Driver(root).create('box', { memoryBytes: 64 * MiB, pids: 100, cpus: 0.5 });
+  const cgroup = fixtureDriver(root).create('box', { memoryBytes: 64 * MiB, pids: 100, cpus: 0.5 });
   const dir = join(root, 'ctr-tui', 'box');
 
   t.is(cgroup.version, 2);
@@ -50,29 +58,54 @@ test('create writes memory.max, memory.swap.max, pids.max and cpu.max', (t) => {
 
 test('create enables +memory +pids +cpu in the root and in the parent', (t) => {
   const root = makeFixture(t);
-  createV2Driver(root).create('box', {});
+  fixtureDriver(root).create('box', {});
   t.is(read(join(root, 'cgroup.subtree_control')), '+memory +pids +cpu');
   t.is(read(join(root, 'ctr-tui', 'cgroup.subtree_control')), '+memory +pids +cpu');
 });
 
 test('create enables only controllers that are listed and not yet enabled', (t) => {
   const root = makeFixture(t, 'memory pids io', 'memory');
-  createV2Driver(root).create('box', { memoryBytes: MiB });
+  fixtureDriver(root).create('box', { memoryBytes: MiB });
   t.is(read(join(root, 'cgroup.subtree_control')), '+pids');
   t.is(read(join(root, 'ctr-tui', 'cgroup.subtree_control')), '+memory +pids');
 });
 
 test('a limit whose controller is missing throws naming it and leaves nothing', (t) => {
   const root = makeFixture(t, 'memory pids');
-  t.throws(() => createV2Driver(root).create('box', { memoryBytes: MiB, cpus: 0.5 }), {
+  t.throws(() => fixtureDriver(root).create('box', { memoryBytes: MiB, cpus: 0.5 }), {
     message: /the cpu controller is not available in .*cgroup\.controllers \(it lists: memory pids\)/,
   });
   t.deepEqual(readdirSync(root).sort(), ['cgroup.controllers', 'cgroup.subtree_control']);
   t.is(read(join(root, 'cgroup.subtree_control')), '');
 });
 
+test('create attaches the device rules to the new cgroup', (t) => {
+  const root = makeFixture(t);
+  const attached: Array<{ dir: string; rules: readonly DeviceRule[] }> = [];
+  fixtureDriver(root, attached).create('box', { pids: 10 });
+  t.deepEqual(attached, [{ dir: join(root, 'ctr-tui', 'box'), rules: allowedDevices }]);
+});
+
+test('a device program the kernel refuses undoes the create', (t) => {
+  const root = makeFixture(t);
+  const driver = createV2Driver(root, 'ctr-tui', () => {
+    throw new Error('cgroup v2: confining the devices of box failed: bpf(BPF_PROG_ATTACH): Operation not permitted');
+  });
+  t.throws(() => driver.create('box', {}), { message: /confining the devices of box failed/ });
+  t.false(existsSync(join(root, 'ctr-tui', 'box')));
+  t.is(driver.open('box'), null);
+});
+
+test('the real device program on a directory that is not a cgroup fails naming the call and the directory', (t) => {
+  const root = makeFixture(t);
+  t.throws(() => createV2Driver(root).create('box', {}), {
+    message: new RegExp(`confining the devices of ${join(root, 'ctr-tui', 'box')} failed: bpf\\(BPF_PROG_ATTACH\\) ${join(root, 'ctr-tui', 'box')}: `),
+  });
+  t.false(existsSync(join(root, 'ctr-tui', 'box')));
+});
+
 test('memory() reads current, peak, limit and oom_kill', (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', { memoryBytes: 64 * MiB });
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', { memoryBytes: 64 * MiB });
   fill(cgroup, {
     'memory.current': '1234\n',
     'memory.peak': '5000\n',
@@ -82,14 +115,14 @@ test('memory() reads current, peak, limit and oom_kill', (t) => {
 });
 
 test('memory.max "max" is no limit, and a missing oom_kill line is 0', (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', {});
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', {});
   fill(cgroup, { 'memory.current': '10\n', 'memory.peak': '10\n', 'memory.max': 'max\n', 'memory.events': 'low 0\n' });
   t.is(cgroup.memory().limit, null);
   t.is(cgroup.memory().oomKills, 0);
 });
 
 test('without memory.peak the peak is the largest current seen', (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', {});
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', {});
   fill(cgroup, { 'memory.max': 'max\n', 'memory.events': 'oom_kill 0\n' });
   const peaks = [100, 300, 200].map((current) => {
     fill(cgroup, { 'memory.current': `${current}\n` });
@@ -99,7 +132,7 @@ test('without memory.peak the peak is the largest current seen', (t) => {
 });
 
 test('pids, processes and cpu usage are parsed', (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', {});
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', {});
   cgroup.addProcess(41);
   t.is(read(join(cgroup.paths[0] ?? '', 'cgroup.procs')), '41');
   fill(cgroup, { 'cgroup.procs': '41\n42\n', 'cpu.stat': 'usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n' });
@@ -111,14 +144,14 @@ test('pids, processes and cpu usage are parsed', (t) => {
 });
 
 test('killAll writes cgroup.kill when the kernel has it', (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', {});
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', {});
   fill(cgroup, { 'cgroup.kill': '' });
   cgroup.killAll();
   t.is(read(join(cgroup.paths[0] ?? '', 'cgroup.kill')), '1');
 });
 
 test('killAll signals every listed pid when there is no cgroup.kill', async (t) => {
-  const cgroup = createV2Driver(makeFixture(t)).create('box', {});
+  const cgroup = fixtureDriver(makeFixture(t)).create('box', {});
   const child = spawn('sleep', ['30']);
   t.teardown(() => child.kill('SIGKILL'));
   const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -129,7 +162,7 @@ test('killAll signals every listed pid when there is no cgroup.kill', async (t) 
 
 test('create refuses an existing name or a bad name; open and list see what exists', (t) => {
   const root = makeFixture(t);
-  const cgroups = createV2Driver(root);
+  const cgroups = fixtureDriver(root);
   cgroups.create('box', { pids: 5 });
   t.throws(() => cgroups.create('box', { pids: 6 }), { message: /"box" already exists/ });
   t.is(read(join(root, 'ctr-tui', 'box', 'pids.max')), '5');
@@ -154,10 +187,12 @@ test('detect finds v1 on this hybrid machine', (t) => {
   if (process.env.CTR_TUI_CGROUP === undefined) t.is(detectCgroupDriver().version, 1);
 });
 
-test('detect takes a plain dir with memory/ for v1 and throws on an empty one', (t) => {
+test('detect takes a plain dir with memory/ and devices/ for v1 and throws on an empty one', (t) => {
   const root = makeFixture(t);
   t.throws(() => detectCgroupDriver(root, {}), { message: /no usable cgroup hierarchy at .*CTR_TUI_CGROUP/ });
   mkdirSync(join(root, 'memory'));
+  t.throws(() => detectCgroupDriver(root, {}), { message: `cgroup v1: the devices controller is not mounted under ${root}` });
+  mkdirSync(join(root, 'devices'));
   t.is(detectCgroupDriver(root, {}).version, 1);
 });
 
@@ -197,4 +232,30 @@ unifiedTest('live on the controller-less v2 mount: join, cpu.stat, cgroup.kill, 
   cgroup.remove();
   t.false(existsSync(join(UNIFIED, 'ctr-tui', name)));
   t.is(cgroups.open(name), null);
+});
+
+unifiedTest('live on the v2 mount: the device program lets a process make nodes but open only the allowed ones', async (t) => {
+  const cgroups = createV2Driver(UNIFIED);
+  const cgroup = cgroups.create(`test-${randomBytes(4).toString('hex')}`, {});
+  t.teardown(() => {
+    cgroup.killAll();
+    cgroup.remove();
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'ctr-tui-devices-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Outside the cgroup the same script opens both: the program is what refuses them.
+  const script = `mknod ${dir}/loop b 7 0 && echo made; (exec 3<${dir}/loop) 2>/dev/null && echo loop-opened || echo loop-refused;
+    rm ${dir}/loop; (exec 3</dev/kmsg) 2>/dev/null && echo kmsg-opened || echo kmsg-refused; head -c 4 /dev/urandom | wc -c; echo x >/dev/null && echo null-ok`;
+  const run = async (inCgroup: boolean): Promise<string[]> => {
+    const child = spawn('sh', ['-c', `read go; ${script}`], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    if (inCgroup) cgroup.addProcess(child.pid ?? 0);
+    child.stdin.write('go\n');
+    await closed;
+    return out.trim().split('\n');
+  };
+  t.deepEqual(await run(false), ['made', 'loop-opened', 'kmsg-opened', '4', 'null-ok']);
+  t.deepEqual(await run(true), ['made', 'loop-refused', 'kmsg-refused', '4', 'null-ok']);
 });

@@ -294,7 +294,8 @@ function v2Fixture(t: ExecutionContext, files: Record<string, string>): { cgroup
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
   writeFileSync(join(root, 'cgroup.subtree_control'), '');
-  const cgroup = createV2Driver(root).create('box', {});
+  // A fixture tree has no cgroup to attach the device program to (test/cgroup-v2.test.ts covers it).
+  const cgroup = createV2Driver(root, 'ctr-tui', () => undefined).create('box', {});
   const dir = cgroup.paths[0];
   // writeFileSync truncates the same inode, so the sampler's held fds see the new text.
   const write = (file: string, text: string): void => writeFileSync(join(dir, file), text);

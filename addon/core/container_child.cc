@@ -279,6 +279,18 @@ void drop_privileges(const SpawnPlan& plan) {
   if (rc < 0) fail(call, "", -rc);
 }
 
+void join_session_keyring(const SpawnPlan& plan) {
+  const char* call = "";
+  int rc = join_new_session_keyring(plan.session_keyring, &call);
+  if (rc < 0) fail(call, plan.session_keyring, -rc);
+}
+
+void load_seccomp(const sock_fprog* prog) {
+  const char* call = "";
+  int rc = load_seccomp_filter(prog, &call);
+  if (rc < 0) fail(call, "", -rc);
+}
+
 [[noreturn]] void exec_command(const SpawnPlan& plan) {
   int err = -exec_with_path(plan.argv, plan.envp, plan.path);
   fail("exec", plan.argv[0], err, err == ENOENT ? 127 : 126);
@@ -286,7 +298,7 @@ void drop_privileges(const SpawnPlan& plan) {
 
 }  // namespace
 
-void container_child(const SpawnPlan& plan, const ChildFds& fds) {
+void container_child(const SpawnPlan& plan, const ChildFds& fds, const sock_fprog* seccomp) {
   g_fds = &fds;
   // Die with the parent: before release, a dead parent also closes sync_fd.
   check(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)", "");
@@ -299,9 +311,11 @@ void container_child(const SpawnPlan& plan, const ChildFds& fds) {
   enter_rootfs(plan);
   mask_kernel_files();
   setup_console(plan);
+  join_session_keyring(plan);
   drop_privileges(plan);
   // Every inherited fd closes at exec (CVE-2024-21626); the error pipe with them.
   check(static_cast<int>(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC)), "close_range", "");
+  load_seccomp(seccomp);
   exec_command(plan);
 }
 

@@ -1,6 +1,8 @@
 // The code that runs in the cloned child, between clone() and execve().
 // Async-signal-safe only: syscalls and the stack, never malloc.
 #pragma once
+#include <linux/filter.h>
+
 #include "spawn_plan.h"
 
 namespace ctr {
@@ -11,6 +13,7 @@ struct ChildFds {
   int console_fd;   // socket to send the pty master on, or -1
 };
 
-[[noreturn]] void container_child(const SpawnPlan& plan, const ChildFds& fds);
+// seccomp: the prebuilt filter (seccomp_filter.h), loaded just before execve.
+[[noreturn]] void container_child(const SpawnPlan& plan, const ChildFds& fds, const sock_fprog* seccomp);
 
 }  // namespace ctr

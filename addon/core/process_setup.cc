@@ -2,7 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace ctr {
@@ -17,6 +20,22 @@ int drop_privileges(uint64_t keep, int cap_last, const char** call) {
   }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     *call = "prctl(PR_SET_NO_NEW_PRIVS)";
+    return -errno;
+  }
+  return 0;
+}
+
+int join_new_session_keyring(const char* name, const char** call) {
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0) {
+    *call = "keyctl(KEYCTL_JOIN_SESSION_KEYRING)";
+    return -errno;
+  }
+  return 0;
+}
+
+int load_seccomp_filter(const sock_fprog* prog, const char** call) {
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0) {
+    *call = "seccomp(SECCOMP_SET_MODE_FILTER)";
     return -errno;
   }
   return 0;

@@ -13,6 +13,7 @@
 
 #include "container_child.h"
 #include "fd_passing.h"
+#include "seccomp_filter.h"
 
 namespace ctr {
 namespace {
@@ -32,6 +33,9 @@ int set_error(StepError* err, const char* call, int errnum) {
 }  // namespace
 
 int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
+  // Built here, before clone: libseccomp allocates, the child may not.
+  const sock_fprog* seccomp = container_seccomp_program(err);
+  if (!seccomp) return -err->err;
   int sync_pipe[2], error_pipe[2], console[2] = {-1, -1};
   if (pipe2(sync_pipe, O_CLOEXEC) < 0) return set_error(err, "pipe2", errno);
   if (pipe2(error_pipe, O_CLOEXEC) < 0) {
@@ -55,7 +59,7 @@ int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
     close(error_pipe[0]);
     if (console[0] >= 0) close(console[0]);
     ChildFds fds{sync_pipe[0], error_pipe[1], console[1]};
-    container_child(plan, fds);
+    container_child(plan, fds, seccomp);
   }
   int clone_errno = errno;
   close(sync_pipe[0]);

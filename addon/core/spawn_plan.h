@@ -37,6 +37,7 @@ struct SpawnPlan {
   uint64_t keep_caps;              // bit n set: keep capability n
   int cap_last;                    // /proc/sys/kernel/cap_last_cap
   int clone_flags;                 // CLONE_NEW* flags
+  const char* session_keyring;     // the name of the new session keyring it joins
 };
 
 }  // namespace ctr

@@ -1,12 +1,14 @@
 // ctr-exec: runs a process inside a running container. A fresh,
 // single-threaded process can join a mount namespace, which Node cannot.
 //
-//   ctr-exec --pid PID [--tty] [--cgroup-procs FILE]... [--env K=V]...
-//            [--keep-caps N,N,...] [--cap-last N] -- COMMAND [ARGS...]
+//   ctr-exec --pid PID --session-keyring NAME [--tty] [--cgroup-procs FILE]...
+//            [--env K=V]... [--keep-caps N,N,...] [--cap-last N] -- COMMAND [ARGS...]
 //
 // It opens every namespace of PID first, then joins them, then forks (only
 // children enter a pid namespace). The child joins the container's cgroup,
-// drops privileges as the container's init did, and execs. With --tty the
+// and is confined as the container's init was: a new session keyring of its
+// own (not the init's: nothing is shared through it), the same capabilities,
+// no_new_privs and the same seccomp filter; then it execs. With --tty the
 // child gets a pty from the container's own devpts, and this process copies
 // between it and its own stdin/stdout, forwarding the window size.
 #include <cerrno>
@@ -27,12 +29,15 @@
 #include <vector>
 
 #include "../core/process_setup.h"
+#include "../core/seccomp_filter.h"
+#include "../core/step_error.h"
 
 namespace {
 
 struct ExecArgs {
   int pid = 0;
   bool tty = false;
+  std::string session_keyring;
   std::vector<std::string> cgroup_procs, env, argv;
   uint64_t keep_caps = 0;
   int cap_last = 40;
@@ -67,6 +72,7 @@ ExecArgs parse(int argc, char** argv) {
     if (flag == "--pid") a.pid = atoi(value.c_str());
     else if (flag == "--cgroup-procs") a.cgroup_procs.push_back(value);
     else if (flag == "--env") a.env.push_back(value);
+    else if (flag == "--session-keyring") a.session_keyring = value;
     else if (flag == "--path") a.path = value;
     else if (flag == "--cap-last") a.cap_last = atoi(value.c_str());
     else if (flag == "--keep-caps") {
@@ -77,7 +83,9 @@ ExecArgs parse(int argc, char** argv) {
     } else usage("unknown option " + flag);
   }
   for (; i < argc; i++) a.argv.push_back(argv[i]);
-  if (a.pid <= 0 || a.argv.empty()) usage("usage: ctr-exec --pid PID [--tty] -- COMMAND [ARGS...]");
+  if (a.pid <= 0 || a.session_keyring.empty() || a.argv.empty()) {
+    usage("usage: ctr-exec --pid PID --session-keyring NAME [--tty] -- COMMAND [ARGS...]");
+  }
   return a;
 }
 
@@ -192,6 +200,9 @@ int main(int argc, char** argv) {
   }
   auto argv_c = c_strings(args.argv);
   auto env_c = c_strings(args.env);
+  ctr::StepError seccomp_err{};
+  const sock_fprog* seccomp = ctr::container_seccomp_program(&seccomp_err);
+  if (!seccomp) die(seccomp_err.call, seccomp_err.path, seccomp_err.err);
 
   pid_t child = fork();
   if (child < 0) die("fork", "", errno);
@@ -208,9 +219,13 @@ int main(int argc, char** argv) {
       }
     }
     const char* call = "";
-    int rc = ctr::drop_privileges(args.keep_caps, args.cap_last, &call);
+    int rc = ctr::join_new_session_keyring(args.session_keyring.c_str(), &call);
+    if (rc < 0) die(call, args.session_keyring, -rc);
+    rc = ctr::drop_privileges(args.keep_caps, args.cap_last, &call);
     if (rc < 0) die(call, "", -rc);
     if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die("close_range", "", errno);
+    rc = ctr::load_seccomp_filter(seccomp, &call);
+    if (rc < 0) die(call, "", -rc);
     rc = ctr::exec_with_path(argv_c.data(), env_c.data(), args.path.c_str());
     die("exec", args.argv[0], -rc, -rc == ENOENT ? 127 : 126);
   }

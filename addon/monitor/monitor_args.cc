@@ -42,6 +42,7 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
     if (flag == "--state-dir") out->state_dir = value;
     else if (flag == "--rootfs") plan.rootfs = keep(value);
     else if (flag == "--hostname") plan.hostname = keep(value);
+    else if (flag == "--session-keyring") plan.session_keyring = keep(value);
     else if (flag == "--path") plan.path = keep(value);
     else if (flag == "--env") out->envp.push_back(keep(value));
     else if (flag == "--cgroup") out->cgroups.push_back(value);
@@ -69,7 +70,9 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
   }
   for (; i < argc; i++) out->argv.push_back(keep(argv[i]));
   if (out->argv.empty()) return "no command given after --";
-  if (!plan.rootfs || !plan.hostname || out->state_dir.empty()) return "--rootfs, --hostname and --state-dir are required";
+  if (!plan.rootfs || !plan.hostname || !plan.session_keyring || out->state_dir.empty()) {
+    return "--rootfs, --hostname, --session-keyring and --state-dir are required";
+  }
   if (!plan.path) plan.path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   out->argv.push_back(nullptr);
   out->envp.push_back(nullptr);

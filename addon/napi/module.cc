@@ -2,6 +2,7 @@
 // export is one kernel operation, and every failure names its call and path.
 #include <napi.h>
 
+#include "device_binding.h"
 #include "fd_binding.h"
 #include "inotify_binding.h"
 #include "netlink_binding.h"
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("inotifyRead", Napi::Function::New(env, ctr::InotifyRead));
   exports.Set("inotifyFlags", ctr::InotifyFlags(env));
   exports.Set("drain", Napi::Function::New(env, ctr::Drain));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, ctr::AttachDeviceFilter));
   env.AddCleanupHook([] { ctr::ReactorShutdown(); });
   return exports;
 }

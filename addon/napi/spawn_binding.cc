@@ -57,6 +57,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object p = info[0].As<Napi::Object>();
   std::string rootfs = str(p, "rootfs"), hostname = str(p, "hostname"), path = str(p, "path");
+  std::string keyring = str(p, "sessionKeyring");
   auto argv_s = strings(p.Get("argv")), env_s = strings(p.Get("env"));
   if (argv_s.empty()) throw Napi::TypeError::New(env, "spawn: argv is empty");
   auto argv = null_terminated(argv_s), envp = null_terminated(env_s);
@@ -78,6 +79,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   SpawnPlan plan{};
   plan.rootfs = rootfs.c_str();
   plan.hostname = hostname.c_str();
+  plan.session_keyring = keyring.c_str();
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.path = path.c_str();

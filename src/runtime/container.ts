@@ -7,7 +7,7 @@ import { RuntimeError, UsageError } from './errors.js';
 import { attachVeth, awaitVethGone, claimableNetwork, withNetworkLock, type Veth } from './network.js';
 import { native, type ExitStatus } from './native.js';
 import { OomWatch, type OomKill } from './oom-watch.js';
-import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
+import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -121,6 +121,7 @@ async function start(spec: ContainerSpec, options: StartOptions): Promise<Runnin
     child = native.spawn({
       rootfs: spec.rootfs,
       hostname: spec.hostname,
+      sessionKeyring: sessionKeyring(spec.name),
       argv: spec.command,
       env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       path: spec.env.PATH ?? containerPath,

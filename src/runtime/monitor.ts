@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Cgroup } from './cgroup/types.js';
 import { RuntimeError } from './errors.js';
 import { packagePath } from './paths.js';
-import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
+import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 
 export const monitorBinary = packagePath('build/Release/ctr-monitor');
 const capLast = readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim();
@@ -22,7 +22,8 @@ export interface LaunchedMonitor {
 }
 
 function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup, journal: string): string[] {
-  const args = ['--state-dir', stateDir, '--journal', journal, '--name', spec.name, '--rootfs', spec.rootfs, '--hostname', spec.hostname, '--path', spec.env.PATH ?? containerPath,
+  const args = ['--state-dir', stateDir, '--journal', journal, '--name', spec.name, '--rootfs', spec.rootfs, '--hostname', spec.hostname,
+    '--session-keyring', sessionKeyring(spec.name), '--path', spec.env.PATH ?? containerPath,
     '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(',')];
   for (const [k, v] of Object.entries(spec.env)) args.push('--env', `${k}=${v}`);
   for (const s of spec.shares) args.push('--mount', `${s.source}\t${s.target.replace(/^\/+/, '')}\t${s.readonly ? 'ro' : 'rw'}`);

@@ -4,6 +4,8 @@ import { packagePath } from './paths.js';
 export interface SpawnPlan {
   rootfs: string;
   hostname: string;
+  /** The name of the new session keyring the init joins. */
+  sessionKeyring: string;
   argv: string[];
   env: string[];
   path: string;
@@ -52,6 +54,8 @@ export interface Native {
   inotifyRemove(fd: number, wd: number): void;
   inotifyRead(fd: number): { wd: number; mask: number; name: string }[];
   inotifyFlags: Record<'modify' | 'closeWrite' | 'create' | 'delete' | 'deleteSelf' | 'movedFrom' | 'movedTo' | 'ignored' | 'overflow' | 'onlyDir' | 'isDir', number>;
+  /** cgroup v2: loads a BPF device program allowing only `rules` and attaches it to the cgroup at dir. */
+  attachDeviceFilter(dir: string, rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[]): void;
 }
 
 export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;

@@ -15,7 +15,7 @@ import { native } from './native.js';
 import { packagePath } from './paths.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
-import { containerPath, keptCapabilities, type ContainerSpec } from './spec.js';
+import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 import { StateStore } from './state-store.js';
 
 export type { RuntimeEvent } from './events.js';
@@ -268,7 +268,8 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const cgroup = cgroupDriver().open(name);
     const command = argv.length ? argv : [existsSync(path.join(record.spec.rootfs, 'bin/bash')) ? '/bin/bash' : '/bin/sh'];
     const env = { ...record.spec.env, ...extraEnv };
-    const args = ['--pid', String(record.pid), '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(','), '--path', env.PATH ?? containerPath];
+    const args = ['--pid', String(record.pid), '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(','), '--path', env.PATH ?? containerPath,
+      '--session-keyring', sessionKeyring(name)];
     if (tty) args.push('--tty');
     for (const dir of cgroup?.paths ?? []) args.push('--cgroup-procs', path.join(dir, 'cgroup.procs'));
     for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);

@@ -22,6 +22,16 @@ export interface ContainerSpec {
 
 export const containerPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/**
+ * The session keyring every process of container `name` joins, its init and
+ * each exec'd process a new one of its own (as runc names them, "_ses." and
+ * the container's id): the host root's keys are not theirs, and the host can
+ * tell in /proc/keys whose they are.
+ */
+export function sessionKeyring(name: string): string {
+  return `_ses.ctr-tui.${name}`;
+}
+
 /** Docker's default capability set, by number (linux/capability.h). */
 export const keptCapabilities: Record<string, number> = {
   CAP_CHOWN: 0,

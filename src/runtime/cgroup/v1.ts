@@ -18,6 +18,7 @@ import {
   writeOptionalCgroupFile,
   type WriteHint,
 } from './common.js';
+import { allowedDevices, deviceRuleLine } from './devices.js';
 import { formatBytes } from './size.js';
 import type { Cgroup, CgroupDriver, MemorySample, ResourceLimits } from './types.js';
 
@@ -27,8 +28,9 @@ const OPTIONAL_CONTROLLERS: readonly OptionalController[] = ['pids', 'cpu', 'cpu
 /** The kernel reports "no limit" as PAGE_COUNTER_MAX pages, about 2^63 bytes. */
 const UNLIMITED_THRESHOLD = 2 ** 60;
 
-type ControllerMounts = { memory: string } & Partial<Record<OptionalController, string>>;
-type ControllerDirs = ControllerMounts;
+type ControllerMounts = { memory: string; devices: string } & Partial<Record<OptionalController, string>>;
+/** devices may be missing only in a cgroup made before ctr-tui confined devices (open() tolerates it). */
+type ControllerDirs = { memory: string; devices?: string } & Partial<Record<OptionalController, string>>;
 
 /** Follows symlinks and combined mounts such as `cpu,cpuacct`. */
 function findControllerMount(root: string, controller: string): string | undefined {
@@ -41,7 +43,10 @@ function findControllerMount(root: string, controller: string): string | undefin
 function resolveMounts(root: string): ControllerMounts {
   const memory = findControllerMount(root, 'memory');
   if (memory === undefined) throw new Error(`cgroup v1: the memory controller is not mounted under ${root}`);
-  const mounts: ControllerMounts = { memory };
+  // Without it a container's root could open any device node it makes.
+  const devices = findControllerMount(root, 'devices');
+  if (devices === undefined) throw new Error(`cgroup v1: the devices controller is not mounted under ${root}`);
+  const mounts: ControllerMounts = { memory, devices };
   for (const controller of OPTIONAL_CONTROLLERS) {
     const mount = findControllerMount(root, controller);
     if (mount !== undefined) mounts[controller] = mount;
@@ -77,7 +82,15 @@ function cpuQuotaHint(cpus: number): WriteHint {
     code === 'EINVAL' ? `cpus ${cpus} is outside what the kernel accepts (the quota must be at least 1 ms per period)` : undefined;
 }
 
+/** Deny every device, then allow the few a container may use (a new cgroup inherits its parent's "a *:* rwm"). */
+function confineDevices(dir: string): void {
+  writeCgroupFile(join(dir, 'devices.deny'), 'a');
+  for (const rule of allowedDevices) writeCgroupFile(join(dir, 'devices.allow'), deviceRuleLine(rule));
+}
+
 function applyLimits(dirs: ControllerDirs, limits: ResourceLimits): void {
+  if (dirs.devices === undefined) throw new Error('cgroup v1: no devices cgroup to confine the container with');
+  confineDevices(dirs.devices);
   writeCgroupFile(join(dirs.memory, 'memory.oom_control'), '0');
   if (limits.memoryBytes !== undefined) {
     const value = String(limits.memoryBytes);
@@ -143,7 +156,7 @@ export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
   const mounts = resolveMounts(root);
 
   const dirsFor = (name: string): ControllerDirs => {
-    const dirs: ControllerDirs = { memory: join(mounts.memory, parent, name) };
+    const dirs: ControllerDirs = { memory: join(mounts.memory, parent, name), devices: join(mounts.devices, parent, name) };
     for (const controller of OPTIONAL_CONTROLLERS) {
       const mount = mounts[controller];
       if (mount !== undefined) dirs[controller] = join(mount, parent, name);
@@ -185,7 +198,7 @@ export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
       if (!isValidName(name)) return null;
       const dirs = dirsFor(name);
       if (!existsSync(dirs.memory)) return null;
-      for (const controller of OPTIONAL_CONTROLLERS) {
+      for (const controller of [...OPTIONAL_CONTROLLERS, 'devices'] as const) {
         const dir = dirs[controller];
         if (dir !== undefined && !existsSync(dir)) delete dirs[controller];
       }

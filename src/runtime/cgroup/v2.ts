@@ -19,6 +19,7 @@ import {
   writeCgroupFile,
   writeOptionalCgroupFile,
 } from './common.js';
+import { allowedDevices, attachDeviceProgram, type DeviceFilterAttacher } from './devices.js';
 import type { Cgroup, CgroupDriver, MemorySample, ResourceLimits } from './types.js';
 
 type V2Controller = 'memory' | 'pids' | 'cpu';
@@ -123,7 +124,12 @@ function openV2Cgroup(name: string, dir: string): Cgroup {
   };
 }
 
-export function createV2Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): CgroupDriver {
+/** attachDevices: how the device rules reach the kernel (a fixture tree has no cgroups to attach to). */
+export function createV2Driver(
+  root = '/sys/fs/cgroup',
+  parent = 'ctr-tui',
+  attachDevices: DeviceFilterAttacher = attachDeviceProgram,
+): CgroupDriver {
   const parentDir = join(root, parent);
   const dirFor = (name: string): string => join(parentDir, name);
 
@@ -150,6 +156,7 @@ export function createV2Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
       makeCgroupDir(dir, name);
       try {
         applyLimits(dir, limits);
+        attachDevices(dir, allowedDevices);
       } catch (err) {
         try {
           removeCgroupDirs([dir]);
