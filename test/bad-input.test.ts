@@ -108,12 +108,9 @@ test('refused in the seed form: a bad hostname, without the seed\'s limits line'
   t.deepEqual(leftovers('under_score'), []);
 });
 
-// KNOWN (reported to the lead): buildSpec() tells of the seed's limits once the
-// request is checked, but a name or address already taken is found only when
-// the container starts, after that line: two lines. The fix is to print the
-// line once the container has started (runForeground and the -d path of
-// run-command.ts). Remove .failing then.
-test.failing('refused in the seed form: an address in use is one line, without the seed\'s limits line', async (t) => {
+// The seed's limits line is printed once the container has started, so a
+// name or address found taken at start is still one line.
+test('refused in the seed form: an address in use is one line, without the seed\'s limits line', async (t) => {
   const name = uniqueName('busy');
   const n = nextIp();
   const first = startCli(['run', '--name', name, '--ip', `10.0.0.${n}`, '--', '/bin/sh', '-c', 'echo READY; sleep 60'], { timeoutMs: 30_000 });

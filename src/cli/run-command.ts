@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isatty } from 'node:tty';
-import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
+import { buildSpec, seedForm, seedLimitsLine, type RunRequest } from '../runtime/build-spec.js';
 import type { RunningContainer } from '../runtime/container.js';
 import { describeOomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
@@ -19,6 +19,12 @@ interface RunOptions {
   net: boolean;
   rm?: boolean;
   detach?: boolean;
+}
+
+/** Once the container has started (so a refused start stays one line): which of the seed's limits it got. */
+function tellSeedLimits(request: RunRequest): void {
+  const line = seedLimitsLine(request);
+  if (line) process.stderr.write(`ctr-tui: ${line}\n`);
 }
 
 async function runForeground(request: RunRequest, command: Command): Promise<number> {
@@ -40,6 +46,7 @@ async function runForeground(request: RunRequest, command: Command): Promise<num
   let detach = () => undefined as void;
   try {
     container = await runtime.startAttached(spec, { console: interactive ? 'pty' : 'inherit' });
+    tellSeedLimits(request);
     const newline = interactive ? '\r\n' : '\n';
     container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
     if (interactive && container.ptyMaster !== null) detach = attachTerminal(container.ptyMaster);
@@ -64,8 +71,8 @@ export function registerRun(program: Command): void {
     .option('--hostname <hostname>', 'its hostname (default: its name)')
     .option('--ip <addr[/prefix]>', 'its address on eth0; n means 10.0.0.n (default: the first free 10.0.0.n)')
     .option('--host-ip <addr>', 'the host end\'s address, the container\'s gateway (default: .1 of its /24)')
-    .option('--memory <size>', 'memory limit, swap capped to it too (e.g. 64M)')
-    .option('--pids <n>', 'the most processes it may have')
+    .option('--memory <size>', 'memory limit, swap capped to it too (e.g. 64M; the seed form <hostname> <ip_in> <ip_out>: 10M)')
+    .option('--pids <n>', 'the most processes it may have (the seed form: 8)')
     .option('--cpus <n>', 'CPU quota in cores (e.g. 0.5)')
     .option('--rootfs <dir|name>', 'root filesystem: a directory or an imported name (default: the built-in one)')
     .option('--share <hostdir:ctrdir[:rw]>', 'bind-mount a host directory, read-only unless :rw (repeatable; default: shared_folder at /var/shared_folder)', (v: string, all: string[]) => [...all, v], [])
@@ -87,11 +94,12 @@ export function registerRun(program: Command): void {
         share: options.share,
         network: options.net,
         command: seed ? [] : command,
-        onSeedLimits: seed ? (line: string) => process.stderr.write(`ctr-tui: ${line}\n`) : undefined,
+        seed: seed !== null,
       };
       if (options.detach) {
         const runtime = await openRuntime(cmd, 'run');
         const info = await runtime.run(buildSpec(request));
+        tellSeedLimits(request);
         process.stdout.write(`${info.name}\n`);
         return;
       }

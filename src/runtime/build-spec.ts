@@ -24,12 +24,8 @@ export interface RunRequest {
   network?: boolean;
   command: string[];
   term?: string;
-  /**
-   * Set by the seed's form only: the seed's limits apply where memory or
-   * pids is not given, and once the request is checked this is told, in one
-   * line, which of them apply.
-   */
-  onSeedLimits?: (line: string) => void;
+  /** The seed's form: the seed's limits apply where memory or pids is not given (see seedLimitsLine). */
+  seed?: boolean;
 }
 
 /** Below these a shell cannot start: the limit would only ever OOM-kill it. */
@@ -47,8 +43,9 @@ export const minimumPids = 2;
  */
 export const seedLimits = { memory: '10M', pids: '8' } as const;
 
-/** The line that says which of the seed's limits a request gets (null: none, both were given). */
-function seedLimitsLine(request: RunRequest): string | null {
+/** The line that says which of the seed's limits a request gets (null: none, both were given, or not the seed's form). */
+export function seedLimitsLine(request: RunRequest): string | null {
+  if (!request.seed) return null;
   const applied: string[] = [];
   const options: string[] = [];
   if (request.memory === undefined) {
@@ -124,9 +121,7 @@ function defaultGateway(address: string): string {
 
 /** Turns a request into a complete, checked spec, or throws one clear UsageError. */
 export function buildSpec(given: RunRequest): ContainerSpec {
-  const tellSeedLimits = given.onSeedLimits;
-  const seedLine = tellSeedLimits ? seedLimitsLine(given) : null;
-  const request = tellSeedLimits ? { ...given, memory: given.memory ?? seedLimits.memory, pids: given.pids ?? seedLimits.pids } : given;
+  const request = given.seed ? { ...given, memory: given.memory ?? seedLimits.memory, pids: given.pids ?? seedLimits.pids } : given;
   const name = checkName(request.name ?? (request.hostname && /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(request.hostname) ? request.hostname : randomName()));
   const hostname = checkHostname(request.hostname ?? name.replace(/[^a-zA-Z0-9-]/g, '-'));
   const memoryBytes = request.memory === undefined ? undefined : memorySize(request.memory);
@@ -151,6 +146,5 @@ export function buildSpec(given: RunRequest): ContainerSpec {
     network: network(request),
     shares,
   };
-  if (tellSeedLimits && seedLine) tellSeedLimits(seedLine);
   return spec;
 }
