@@ -211,6 +211,38 @@ test.serial('attach, an OOM kill in the shell, the banner, the split view, and q
   t.deepEqual(leftovers(name, stateDir), []);
 });
 
+test.serial('a container made in another terminal after the dashboard opened: its OOM kill shows live, and its life in the event log', async (t) => {
+  t.timeout(180_000);
+  const stateDir = stateDirFor(t);
+  const name = containerName(t, stateDir, 'dao');
+  const screen = openDashboard(t, stateDir);
+  await screen.waitFor('Containers (0)', START_MS);
+
+  // The second terminal: ctr-tui run -d, then exec hungry in it.
+  const cli = (args: string[]) => runCli(['--state-dir', stateDir, ...args], { timeoutMs: 60_000 });
+  t.is((await cli(['run', '-d', '--name', name, '--memory', '32M', '--no-net', '--', 'sleep', '300'])).code, 0);
+  await screen.waitFor(row(name, 'running'), STEP_MS, `${name}'s row`);
+  const exec = await cli(['exec', name, 'sh', '-c', '/var/shared_folder/hungry --step 8 --interval 1 >/dev/null & echo "victim $!"; wait']);
+  const victim = /victim (\d+)/.exec(exec.stdout)?.[1];
+  t.truthy(victim, exec.stdout);
+
+  const banner = new RegExp(`OOM KILL in ${escape(name)}: hungry \\(pid ${victim}\\) hit the 32 ?Mi?B?( memory)? limit`, 'i');
+  await screen.waitFor(banner, STEP_MS, 'the OOM banner naming the victim');
+  await screen.waitFor(row(name, 'OOM'), STEP_MS, `${name}'s row in the OOM state`);
+  for (const what of ['created', 'started', `OOM KILL in ${escape(name)}`]) {
+    await screen.waitFor(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${escape(name)}\\s+${what}`, 'i'), STEP_MS, `the ${what} line in the Events panel`);
+  }
+  t.log(`after the kill:\n${screen.screen()}`);
+
+  t.is((await cli(['rm', '-f', name])).code, 0);
+  for (const what of ['exited', 'removed']) {
+    await screen.waitFor(new RegExp(`\\d\\d:\\d\\d:\\d\\d ${escape(name)}\\s+${what}`, 'i'), STEP_MS, `the ${what} line in the Events panel`);
+  }
+  await pressUntil(screen, 'q', 'ctr-tui: no containers running', 'the message after quitting');
+  t.is((await screen.exited).exitCode, 0);
+  t.deepEqual(leftovers(name, stateDir), []);
+});
+
 test.serial('a terminal below 80x24 shows "terminal too small"; back at 100x30 the list is redrawn', async (t) => {
   t.timeout(90_000);
   const stateDir = stateDirFor(t);
