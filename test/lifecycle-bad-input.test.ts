@@ -2,11 +2,13 @@
 // for a usage error, and nothing changed: not the state dir, not the
 // containers.
 import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertSandboxed, ipRange, uniqueName } from './helpers/container.js';
 import { alive, eventually, isOneErrorLine, newLab, residue, settle, snapshot, type Lab } from './helpers/lifecycle.js';
+import { processStartTime } from '../src/runtime/process-identity.js';
 import type { ContainerInfo } from '../src/runtime/runtime.js';
 
 assertSandboxed();
@@ -193,3 +195,33 @@ test('run -d that cannot start: one line, the foreground form\'s status and word
     t.deepEqual(await settle(() => residue(lab().dir, name)), [], `${c.what}: nothing left by the foreground form either`);
   }
 });
+
+test('a name that is a path never reaches outside the state dir: exit 2, one line, and the process it names lives on', async (t) => {
+  t.timeout(180_000);
+  // Beside the state dir: a directory with a state.json that names an unrelated host process as a running container.
+  const outside = mkdtempSync(`${lab().dir}-outside-`);
+  t.teardown(() => rmSync(outside, { recursive: true, force: true }));
+  const victim = spawn('sleep', ['600'], { stdio: 'ignore' });
+  t.teardown(() => victim.kill('SIGKILL'));
+  const pidStart = await waitFor(() => processStartTime(victim.pid!));
+  const forged = { ...fixture!.running, name: 'x', pid: victim.pid, pidStart, monitorPid: victim.pid, monitorStart: pidStart, hostVeth: null };
+  mkdirSync(path.join(outside, 'x'));
+  writeFileSync(path.join(outside, 'x', 'state.json'), JSON.stringify(forged));
+  writeFileSync(path.join(outside, 'x', 'container.log'), 'not a container\'s log\n');
+  const before = snapshot(outside);
+  for (const name of [`../${path.basename(outside)}/x`, `${outside}/x`, '..', '.', `${runningName}/..`]) {
+    for (const args of [['rm', '-f', name], ['kill', name], ['kill', name, 'TERM'], ['stop', '-t', '0', name], ['logs', name], ['inspect', name], ['exec', '-T', name, 'true'], ['stats', '--no-stream', name]]) {
+      const result = await unchanged(t, args);
+      t.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      t.true(isOneErrorLine(result.stderr), `${args.join(' ')}: ${JSON.stringify(result.stderr)}`);
+      t.true(result.stderr.startsWith('ctr-tui: invalid container name'), `${args.join(' ')}: ${result.stderr}`);
+      t.is(result.stdout, '', args.join(' '));
+    }
+  }
+  t.true(alive(victim.pid!), 'the process the forged record names still runs');
+  t.deepEqual(snapshot(outside), before, 'nothing outside the state dir was touched');
+});
+
+async function waitFor<T>(get: () => T | null): Promise<T> {
+  return eventually(async () => get(), 'a value');
+}
