@@ -168,7 +168,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const now = Date.now();
     this.store.write({
       name: spec.name, spec, createdAt: now, pid: container.pid, pidStart: processStartTime(container.pid), monitorPid: process.pid,
-      monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null,
+      monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null, autoRemove: true,
     });
     void container.exited.then(() => this.store.remove(spec.name), () => this.store.remove(spec.name));
     return container;
@@ -300,7 +300,9 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       code: null, signal: 9, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
     };
     await this.releaseResources(record);
-    this.store.write({ ...record, exit });
+    // A foreground run whose ctr-tui died (kill -9) before it could remove it.
+    if (record.autoRemove) this.store.remove(record.name);
+    else this.store.write({ ...record, exit });
     return exit;
   }
 
