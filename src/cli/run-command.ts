@@ -4,7 +4,7 @@ import { buildSpec, seedForm, type RunRequest } from '../runtime/build-spec.js';
 import type { RunningContainer } from '../runtime/container.js';
 import { describeOomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
-import { openRuntime } from './context.js';
+import { openRuntime, takenNames } from './context.js';
 import { relaySignals } from './foreground-signals.js';
 
 interface RunOptions {
@@ -26,7 +26,7 @@ async function runForeground(request: RunRequest, command: Command): Promise<num
   // tty.isatty, not process.stdin.isTTY: touching process.stdin would make a
   // piped stdin non-blocking for the container too.
   const interactive = isatty(0) && isatty(1);
-  const spec = buildSpec({ ...request, term: process.env.TERM });
+  const spec = buildSpec({ ...request, term: process.env.TERM }, takenNames(command));
   const runtime = await openRuntime(command, 'run');
   const signals = relaySignals({ stdinIsTerminal: isatty(0) });
   let container: RunningContainer | null = null;
@@ -81,7 +81,7 @@ export function registerRun(program: Command): void {
       };
       if (options.detach) {
         const runtime = await openRuntime(cmd, 'run');
-        const info = await runtime.run(buildSpec(request));
+        const info = await runtime.run(buildSpec(request, (name) => runtime.nameTaken(name)));
         process.stdout.write(`${info.name}\n`);
         return;
       }

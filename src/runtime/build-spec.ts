@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseSize } from './cgroup/size.js';
 import { UsageError } from './errors.js';
 import { isIpv4, parseIpv4 } from './ipv4.js';
-import { checkHostname, checkName, randomName } from './names.js';
+import { checkHostname, checkName, freeRandomName, namePattern } from './names.js';
 import { allocateNetwork, type NetworkSpec } from './network.js';
 import { sharedFolder, sharedFolderTarget } from './paths.js';
 import { defaultShell, resolveRootfs } from './rootfs.js';
@@ -89,9 +89,13 @@ function defaultGateway(address: string): string {
   return parts.join('.');
 }
 
-/** Turns a request into a complete, checked spec, or throws one clear UsageError. */
-export function buildSpec(request: RunRequest): ContainerSpec {
-  const name = checkName(request.name ?? (request.hostname && /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(request.hostname) ? request.hostname : randomName()));
+/**
+ * Turns a request into a complete, checked spec, or throws one clear
+ * UsageError. `taken` says which names are in use, so that a random name
+ * is picked again rather than collide.
+ */
+export function buildSpec(request: RunRequest, taken: (name: string) => boolean = () => false): ContainerSpec {
+  const name = checkName(request.name ?? (request.hostname && namePattern.test(request.hostname) ? request.hostname : freeRandomName(taken)));
   const hostname = checkHostname(request.hostname ?? name.replace(/[^a-zA-Z0-9-]/g, '-'));
   const memoryBytes = request.memory === undefined ? undefined : memorySize(request.memory);
   if (memoryBytes !== undefined && memoryBytes < minimumMemory) {

@@ -83,6 +83,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     return { ...record, state: stateOf(record) };
   }
 
+  /** Whether a name is in use: recorded here, or held by a container's cgroup. */
+  nameTaken(name: string): boolean {
+    return this.store.has(name) || cgroupDriver().open(name) !== null;
+  }
+
   /** Records a container without starting it. */
   create(spec: ContainerSpec): ContainerInfo {
     if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists (its cgroup is still there)`);

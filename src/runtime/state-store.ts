@@ -23,6 +23,11 @@ export class StateStore {
     return path.join(this.dir, checkName(name));
   }
 
+  /** Whether a container (or a half-created one) has this name. */
+  has(name: string): boolean {
+    return existsSync(this.containerDir(name));
+  }
+
   /** Reserves the name; throws a UsageError when it is taken. */
   reserve(name: string): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
