@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cgroup } from './cgroup/types.js';
-import { cgroupDriver, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
+import { cgroupDriver, memoryNow, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { launchMonitor } from './monitor.js';
 import { attachVeth, awaitVethGone, claimableNetwork, hostVethName, withNetworkLock } from './network.js';
@@ -40,8 +40,9 @@ function removeAbandonedCgroups(minimumAgeMs = 60_000): void {
   const driver = cgroupDriver();
   for (const name of driver.list()) {
     const cgroup = driver.open(name);
-    if (!cgroup || cgroup.processes().length > 0) continue;
+    if (!cgroup) continue;
     try {
+      if (cgroup.processes().length > 0) continue;
       const age = Date.now() - Math.min(...cgroup.paths.map((p) => statSync(p).mtimeMs));
       if (age >= minimumAgeMs) cgroup.remove();
     } catch {
@@ -302,7 +303,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {
     // No record from the monitor: it died, and its death killed the init (PDEATHSIG is SIGKILL).
     const exit: ExitRecord = this.store.readExit(record.name) ?? {
-      code: null, signal: 9, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
+      code: null, signal: 9, oomKills: memoryNow(record.name)?.oomKills ?? 0, finishedAt: Date.now(),
     };
     await this.releaseResources(record);
     // A foreground run whose ctr-tui died (kill -9) before it could remove it.
