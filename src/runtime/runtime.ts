@@ -51,6 +51,15 @@ function removeAbandonedCgroups(minimumAgeMs = 60_000): void {
   }
 }
 
+/** How long ago a path was last changed; 0 when it is gone (another command removed it meanwhile). */
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Signal names and numbers as kill(1) takes them: KILL, SIGKILL, 9. */
 export function parseSignal(text: string): number {
   const upper = text.toUpperCase();
@@ -290,7 +299,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       const record = this.store.read(name);
       if (!record) {
         // A name reserved by a creator that died before writing state.json.
-        if (Date.now() - statSync(this.store.containerDir(name)).mtimeMs > 60_000) this.store.remove(name);
+        if (ageMs(this.store.containerDir(name)) > 60_000) this.store.remove(name);
         continue;
       }
       if (stateOf(record) === 'running' && !isSameProcess(record.monitorPid, record.monitorStart) && !isSameProcess(record.pid, record.pidStart)) {
