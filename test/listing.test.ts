@@ -8,7 +8,7 @@ import { unexpected } from '../src/cli/main.js';
 import { isGone } from '../src/runtime/cgroup/common.js';
 import { cgroupDriver, memoryNow } from '../src/runtime/container.js';
 import { buildSpec } from '../src/runtime/build-spec.js';
-import { assertSandboxed } from './helpers/container.js';
+import { assertSandboxed, uniqueName } from './helpers/container.js';
 import { makeLab } from './helpers/lifecycle.js';
 
 assertSandboxed();
@@ -44,7 +44,7 @@ test('an unexpected errno gets the command, the call and the path', (t) => {
 
 test('ps, stats and inspect while containers start and exit all the time: never an error', async (t) => {
   const lab = makeLab(t, { timeoutMs: 240_000 });
-  const names = Array.from({ length: 6 }, (_, i) => `lst${process.pid % 1000}c${i}`);
+  const names = Array.from({ length: 6 }, () => uniqueName('lst'));
   lab.track(...names);
   let churning = true;
   const churn = (async () => {
