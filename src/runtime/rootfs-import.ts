@@ -19,6 +19,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type ReadEntry, type TarOptionsWithAliases } from 'tar';
 import { RuntimeError, UsageError } from './errors.js';
+import { namePattern } from './names.js';
 import { existsInRootfs, rootfsLibrary } from './rootfs.js';
 
 /** A name from the tarball's file name: alpine-minirootfs-3.20.tar.gz -> alpine-minirootfs-3.20. */
@@ -135,7 +136,7 @@ function lstatIfAny(p: string) {
 
 /** Unpacks a rootfs tarball (plain, gzip, xz, bzip2 or zstd) into the library, as described above. */
 export async function importRootfs(file: string, name = nameFromTarball(file)): Promise<Imported> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
+  if (!namePattern.test(name)) {
     throw new UsageError(`invalid rootfs name "${name}": use letters, digits, '.', '_' and '-' (--name NAME)`);
   }
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
