@@ -6,7 +6,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import pty from 'node-pty';
 import { assertSandboxed, cgroupDirsOf, cliArgv, ipRange, repoRoot, uniqueName, waitUntil } from './helpers/container.js';
-import { alive, cmdline, comm, makeLab, namespacePid, parentPid, residue, settle, type Lab } from './helpers/lifecycle.js';
+import { alive, cmdline, comm, makeLab, namespacePid, parentPid, pidsOfProc, residue, settle, type Lab } from './helpers/lifecycle.js';
 
 assertSandboxed();
 
@@ -86,6 +86,17 @@ test('exec -T: stdin and stdout are passed through; the exit status is exec\'s (
   t.regex(missing.stderr, /no\/such\/program/);
   const killed = await lab.cli(['exec', '-T', name, 'sh', '-c', 'kill -9 $$']);
   t.is(killed.code, 137, 'a signal death becomes 128 + the signal');
+  for (const [signal, status] of [['USR1', 138], ['TERM', 143], ['SEGV', 139]] as const) {
+    const died = await lab.cli(['exec', '-T', name, 'sh', '-c', `kill -${signal} $$`]);
+    t.is(died.code, status, `killed by SIG${signal}: 128 + its number`);
+  }
+  // ctr-exec itself killed by a signal: the same rule, for its signal.
+  const held = lab.start(['exec', '-T', name, 'sh', '-c', 'echo started; exec sleep 3599.5 </dev/null >/dev/null 2>&1']);
+  held.endInput();
+  await held.waitForStdout(/started/);
+  const helper = await waitUntil(() => pidsOfProc().map(Number).find((p) => parentPid(p) === held.pid && comm(p) === 'ctr-exec'), 'ctr-exec, the child of ctr-tui exec');
+  process.kill(helper, 'SIGUSR1');
+  t.is((await held.result).code, 138, 'ctr-exec killed by SIGUSR1: 138, not 137');
   await removeAndCheck(t, lab, name, ip);
 });
 

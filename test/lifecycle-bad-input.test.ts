@@ -2,8 +2,13 @@
 // for a usage error, and nothing changed: not the state dir, not the
 // containers.
 import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { assertSandboxed, ipRange, uniqueName } from './helpers/container.js';
 import { alive, eventually, isOneErrorLine, newLab, residue, settle, snapshot, type Lab } from './helpers/lifecycle.js';
+import { processStartTime } from '../src/runtime/process-identity.js';
 import type { ContainerInfo } from '../src/runtime/runtime.js';
 
 assertSandboxed();
@@ -159,3 +164,64 @@ test('the fixture is intact at the end (nothing leaked into its records)', async
   t.is(info.state, 'running');
   t.deepEqual(await settle(() => residue(lab().dir, stoppedName).filter((r) => !r.startsWith('state dir'))), []);
 });
+
+test('run -d that cannot start: one line, the foreground form\'s status and wording, and nothing left', async (t) => {
+  t.timeout(180_000);
+  const work = mkdtempSync(path.join(tmpdir(), 'ctr-tui-badrun-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const file = path.join(work, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  // A rootfs with a shell for nothing: no sleep in it.
+  const empty = path.join(work, 'rootfs');
+  mkdirSync(path.join(empty, 'bin'), { recursive: true });
+  const cases: Array<{ what: string; args: string[]; status: number; line: RegExp }> = [
+    { what: 'a missing command', args: ['--no-net', '--', '/nonexistent'], status: 127, line: /^ctr-tui: cannot start container \S+: exec \/nonexistent: No such file or directory\n$/ },
+    { what: 'a file shared as a directory', args: ['--no-net', '--share', `${file}:/x`, '--', 'sleep', '5'], status: 1, line: /^ctr-tui: cannot start container \S+: bind mount .*a-file: Not a directory\n$/ },
+    { what: 'a rootfs without the command', args: ['--ip', `10.0.0.${nextIp()}`, '--rootfs', empty, '--', 'sleep', '5'], status: 127, line: /^ctr-tui: cannot start container \S+: exec sleep: No such file or directory\n$/ },
+  ];
+  for (const c of cases) {
+    const name = uniqueName('badd');
+    lab().track(name);
+    const before = snapshot(lab().dir);
+    const detached = await lab().cli(['run', '-d', '--name', name, ...c.args]);
+    t.is(detached.code, c.status, `${c.what}: ${detached.stderr}`);
+    t.regex(detached.stderr, c.line, c.what);
+    t.is(detached.stdout, '', c.what);
+    t.deepEqual(await settle(() => residue(lab().dir, name)), [], `${c.what}: nothing left`);
+    t.deepEqual(snapshot(lab().dir), before, `${c.what}: the state dir is as before`);
+    const foreground = await lab().cli(['run', '--name', name, ...c.args]);
+    t.is(foreground.code, detached.code, `${c.what}: the same status in the foreground`);
+    t.is(foreground.stderr, detached.stderr, `${c.what}: the same line in the foreground`);
+    t.deepEqual(await settle(() => residue(lab().dir, name)), [], `${c.what}: nothing left by the foreground form either`);
+  }
+});
+
+test('a name that is a path never reaches outside the state dir: exit 2, one line, and the process it names lives on', async (t) => {
+  t.timeout(180_000);
+  // Beside the state dir: a directory with a state.json that names an unrelated host process as a running container.
+  const outside = mkdtempSync(`${lab().dir}-outside-`);
+  t.teardown(() => rmSync(outside, { recursive: true, force: true }));
+  const victim = spawn('sleep', ['600'], { stdio: 'ignore' });
+  t.teardown(() => victim.kill('SIGKILL'));
+  const pidStart = await waitFor(() => processStartTime(victim.pid!));
+  const forged = { ...fixture!.running, name: 'x', pid: victim.pid, pidStart, monitorPid: victim.pid, monitorStart: pidStart, hostVeth: null };
+  mkdirSync(path.join(outside, 'x'));
+  writeFileSync(path.join(outside, 'x', 'state.json'), JSON.stringify(forged));
+  writeFileSync(path.join(outside, 'x', 'container.log'), 'not a container\'s log\n');
+  const before = snapshot(outside);
+  for (const name of [`../${path.basename(outside)}/x`, `${outside}/x`, '..', '.', `${runningName}/..`]) {
+    for (const args of [['rm', '-f', name], ['kill', name], ['kill', name, 'TERM'], ['stop', '-t', '0', name], ['logs', name], ['inspect', name], ['exec', '-T', name, 'true'], ['stats', '--no-stream', name]]) {
+      const result = await unchanged(t, args);
+      t.is(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      t.true(isOneErrorLine(result.stderr), `${args.join(' ')}: ${JSON.stringify(result.stderr)}`);
+      t.true(result.stderr.startsWith('ctr-tui: invalid container name'), `${args.join(' ')}: ${result.stderr}`);
+      t.is(result.stdout, '', args.join(' '));
+    }
+  }
+  t.true(alive(victim.pid!), 'the process the forged record names still runs');
+  t.deepEqual(snapshot(outside), before, 'nothing outside the state dir was touched');
+});
+
+async function waitFor<T>(get: () => T | null): Promise<T> {
+  return eventually(async () => get(), 'a value');
+}

@@ -1,7 +1,7 @@
 // rootfs import: a tarball becomes a named rootfs that --rootfs can run.
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertSandboxed, defaultRootfs, leftovers, lines, runCli, uniqueName } from './helpers/container.js';
@@ -146,5 +146,113 @@ test('rootfs import needs root', async (t) => {
   const result = await runCli(['rootfs', 'import', file, '--name', 'x'], { env: { ...ws.env, HOME: '/tmp' }, uid: 65534, gid: 65534 });
   t.is(result.code, 1);
   t.regex(result.stderr, /^ctr-tui: rootfs import needs root.*sudo/);
+  t.deepEqual(entries(ws.library), []);
+});
+
+/** A hostile tarball, made with Python's tarfile (GNU tar cannot write such names): see the comments in it. */
+function hostileTarball(file: string, victimDir: string): void {
+  const script = String.raw`
+import io, sys, tarfile
+out, victim = sys.argv[1], sys.argv[2]
+def add(t, name, kind=tarfile.REGTYPE, data=b'', mode=0o644, link='', dev=(0, 0)):
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.mode, ti.uid, ti.gid, ti.linkname = kind, mode, 1000, 1000, link
+    ti.devmajor, ti.devminor = dev
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+with tarfile.open(out, 'w:gz') as t:
+    add(t, './', tarfile.DIRTYPE, mode=0o755)
+    add(t, './bin', tarfile.DIRTYPE, mode=0o755)
+    # An absolute symlink that exists only inside the rootfs, never on the host.
+    add(t, './bin/sh', tarfile.SYMTYPE, link='/bin/ctr-tui-test-shell')
+    add(t, './bin/ctr-tui-test-shell', data=b'#!fake\n', mode=0o755)
+    add(t, './tmp', tarfile.DIRTYPE, mode=0o1777)
+    add(t, './usr/bin/suid', data=b'\x7fELF', mode=0o4755)
+    add(t, './usr/bin/sgid', data=b'\x7fELF', mode=0o2755)
+    add(t, './srv', tarfile.DIRTYPE, mode=0o2775)
+    add(t, './dev/sda', tarfile.BLKTYPE, mode=0o666, dev=(8, 0))
+    add(t, './dev/null', tarfile.CHRTYPE, mode=0o666, dev=(1, 3))
+    add(t, './run/fifo', tarfile.FIFOTYPE, mode=0o666)
+    add(t, '../../escaped', data=b'out')
+    add(t, '/absolute', data=b'in')
+    # A symlink out of the rootfs, then a file written through it.
+    add(t, './out', tarfile.SYMTYPE, link=victim)
+    add(t, './out/written-through', data=b'out')
+    add(t, './victim-link', tarfile.SYMTYPE, link=victim + '/victim')
+    add(t, './victim-link', data=b'overwritten')
+    add(t, './hardlink-out', tarfile.LNKTYPE, link='../../victim')
+`;
+  const result = spawnSync('python3', ['-c', script, file, victimDir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`python3: ${result.stderr}`);
+}
+
+/** Every entry under dir (not following symlinks), with its lstat. */
+function walk(dir: string): Array<{ path: string; st: Stats }> {
+  const out: Array<{ path: string; st: Stats }> = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    const st = lstatSync(full);
+    out.push({ path: full, st });
+    if (st.isDirectory()) out.push(...walk(full));
+  }
+  return out;
+}
+
+test('a hostile tarball: no devices, fifos, setuid bits, foreign owners or paths outside on the host; said in one line', async (t) => {
+  t.timeout(60_000);
+  const ws = workspace(t);
+  const victim = path.join(ws.files, 'victim');
+  mkdirSync(victim);
+  writeFileSync(path.join(victim, 'victim'), 'original\n');
+  const file = path.join(ws.files, 'hostile.tar.gz');
+  hostileTarball(file, victim);
+  const result = await runCli(['rootfs', 'import', file, '--name', 'hostile'], { env: ws.env });
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /--rootfs hostile/);
+  const said = lines(result.stderr);
+  t.is(said.length, 1, result.stderr);
+  t.regex(said[0], new RegExp(`^ctr-tui: ${file}: skipped \\d+ entries a rootfs may not bring to the host: `));
+  for (const what of [/2 device nodes \(\.\/dev\/sda, \.\/dev\/null\)/, /1 fifo \(\.\/run\/fifo\)/, /paths outside the rootfs \([^)]*\.\.\/\.\.\/escaped/]) t.regex(said[0], what);
+
+  const root = path.join(ws.library, 'hostile');
+  const all = walk(root);
+  t.deepEqual(all.filter(({ st }) => st.isBlockDevice() || st.isCharacterDevice() || st.isFIFO() || st.isSocket()).map((e) => e.path), [], 'no special files');
+  t.deepEqual(all.filter(({ st }) => !st.isSymbolicLink() && (Number(st.mode) & 0o6000)).map((e) => e.path), [], 'no setuid or setgid bits');
+  t.deepEqual(all.filter(({ st }) => st.uid !== 0 || st.gid !== 0).map((e) => e.path), [], 'everything owned by root');
+  t.is(statSync(ws.library).mode & 0o777, 0o700, 'the library is root\'s only');
+  t.is(statSync(path.join(root, 'tmp')).mode & 0o7777, 0o1777, 'a sticky /tmp stays');
+  t.is(statSync(path.join(root, 'usr/bin/suid')).mode & 0o7777, 0o755);
+  t.is(readlinkSync(path.join(root, 'bin/sh')), '/bin/ctr-tui-test-shell', 'an absolute symlink is kept as it is, for the container');
+  t.is(readFileSync(path.join(root, 'absolute'), 'utf8'), 'in', 'an absolute path lands inside');
+
+  t.deepEqual(readdirSync(victim), ['victim'], 'nothing written through the symlink');
+  t.is(readFileSync(path.join(victim, 'victim'), 'utf8'), 'original\n');
+  t.false(existsSync(path.join(ws.library, '..', 'escaped')));
+  t.false(existsSync(path.join(ws.library, '..', '..', 'escaped')));
+  t.false(existsSync(path.join(root, 'hardlink-out')));
+  t.deepEqual(entries(ws.library), ['hostile'], 'no staging directory left');
+});
+
+test('xz, bzip2 and zstd tarballs import too', async (t) => {
+  t.timeout(90_000);
+  const ws = workspace(t);
+  const content = path.join(ws.files, 'content');
+  mkdirSync(path.join(content, 'bin'), { recursive: true });
+  writeFileSync(path.join(content, 'bin', 'sh'), '#!fake\n', { mode: 0o755 });
+  for (const [flag, ext] of [['-J', 'xz'], ['-j', 'bz2'], ['--zstd', 'zst']]) {
+    const file = path.join(ws.files, `small.tar.${ext}`);
+    tar([flag, '-cf', file, '-C', content, '.']);
+    const result = await runCli(['rootfs', 'import', file], { env: ws.env });
+    t.is(result.code, 0, `${ext}: ${result.stderr}`);
+    t.is(result.stderr, '', ext);
+    t.true(existsSync(path.join(ws.library, `small`, 'bin/sh')), ext);
+    rmSync(path.join(ws.library, 'small'), { recursive: true });
+  }
+  const truncated = path.join(ws.files, 'cut.tar.xz');
+  tar(['-J', '-cf', truncated, '-C', defaultRootfs, './bin']);
+  writeFileSync(truncated, readFileSync(truncated).subarray(0, 300));
+  const cut = await runCli(['rootfs', 'import', truncated], { env: ws.env });
+  t.is(cut.code, 2, cut.stderr);
+  t.regex(cut.stderr, /^ctr-tui: .*cut\.tar\.xz is not a readable tar archive: [^\n]+\n$/);
   t.deepEqual(entries(ws.library), []);
 });

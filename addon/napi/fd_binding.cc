@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -32,6 +33,17 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   if (fd < 0) throw_errno(env, "pidfd_open", "pid " + std::to_string(pid));
   fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
   return Napi::Number::New(env, static_cast<double>(fd));
+}
+
+Napi::Value TryLockExclusive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].ToNumber().Int32Value();
+  while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+    throw_errno(env, "flock(LOCK_EX)", info[1].ToString().Utf8Value());
+  }
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {

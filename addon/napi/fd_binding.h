@@ -1,4 +1,4 @@
-// Small fd-level calls Node has no API for: pidfd signals, pty window size,
+// Small fd-level calls Node has no API for: pidfd signals, flock, pty window size,
 // the kernel log, and the cgroup OOM notifiers (v1 eventfd, v2 inotify).
 #pragma once
 #include <napi.h>
@@ -7,6 +7,7 @@ namespace ctr {
 
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);  // (pidfd, signal) -> false when already gone
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info);        // (pid) -> pidfd
+Napi::Value TryLockExclusive(const Napi::CallbackInfo& info); // (fd, path) -> false when another holds it (flock)
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info);    // (fd, cols, rows)
 Napi::Value OpenKmsg(const Napi::CallbackInfo& info);         // () -> fd positioned at the end
 Napi::Value ReadKmsg(const Napi::CallbackInfo& info);         // (fd) -> string[]

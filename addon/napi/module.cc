@@ -28,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unwatch", Napi::Function::New(env, ctr::Unwatch));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, ctr::PidfdSendSignal));
   exports.Set("pidfdOpen", Napi::Function::New(env, ctr::PidfdOpen));
+  exports.Set("tryLockExclusive", Napi::Function::New(env, ctr::TryLockExclusive));
   exports.Set("setWindowSize", Napi::Function::New(env, ctr::SetWindowSize));
   exports.Set("openKmsg", Napi::Function::New(env, ctr::OpenKmsg));
   exports.Set("readKmsg", Napi::Function::New(env, ctr::ReadKmsg));

@@ -9,3 +9,9 @@ export async function openRuntime(command: Command, name: string): Promise<Runti
   await runtime.reconcile();
   return runtime;
 }
+
+/** Which names are in use in the command's state dir (no reconciling): random names avoid them. */
+export function takenNames(command: Command): (name: string) => boolean {
+  const runtime = new Runtime(command.optsWithGlobals().stateDir as string | undefined);
+  return (name) => runtime.nameTaken(name);
+}

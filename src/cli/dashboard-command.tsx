@@ -75,7 +75,7 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
       const spec = buildSpec({
         name: values.name.trim() || undefined, memory: values.memory || undefined, pids: values.pids || undefined,
         cpus: values.cpus || undefined, rootfs: values.rootfs || undefined, command: splitCommand(values.command), term: process.env.TERM,
-      });
+      }, (taken) => runtime.nameTaken(taken));
       // A bare shell would exit at once without a terminal: keep the container alive
       // (as docker run -dit does) so that a and t have something to attach to.
       if (/^(\/bin\/)?(sh|bash)$/.test(values.command.trim() || 'sh')) spec.command = ['/bin/sh', '-c', 'exec sleep infinity'];

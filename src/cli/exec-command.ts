@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { constants } from 'node:os';
 import { openRuntime } from './context.js';
 
 export function registerExec(program: Command): void {
@@ -19,7 +20,8 @@ export function registerExec(program: Command): void {
       process.on('SIGINT', ignore);
       const status = await new Promise<number>((resolve, reject) => {
         child.once('error', reject);
-        child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)));
+        // ctr-exec exits 128+N when the process dies of signal N; this is for ctr-exec itself killed.
+        child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
       });
       process.off('SIGINT', ignore);
       process.exitCode = status;

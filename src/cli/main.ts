@@ -32,9 +32,26 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * An unexpected error's line. A bare errno ("ENODEV: no such device, read")
+ * says neither what was being done nor where: name the command, and the
+ * path and call when the error has them.
+ */
+export function unexpected(error: unknown, command: string): string {
+  const e = error as NodeJS.ErrnoException;
+  const message = e?.message ?? String(error);
+  if (!e?.code || !/^E[A-Z0-9]+: /.test(message)) return message;
+  const where = e.path && !message.includes(e.path) ? ` (${e.syscall ?? 'on'} ${e.path})` : '';
+  return `${command} failed: ${message}${where}`;
+}
+
 /** Runs the CLI and returns the exit status; every error is one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  let command = 'ctr-tui';
+  program.hook('preAction', (_program, action) => {
+    command = `ctr-tui ${action.parent && action.parent !== program ? `${action.parent.name()} ` : ''}${action.name()}`;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
@@ -50,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ctr-tui: ${error.message}\n`);
       return error.exitStatus;
     }
-    process.stderr.write(`ctr-tui: ${(error as Error).message ?? String(error)}\n`);
+    process.stderr.write(`ctr-tui: ${unexpected(error, command)}\n`);
     return 1;
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../runtime/cgroup/size.js';
-import { cgroupDriver } from '../runtime/container.js';
+import { memoryNow } from '../runtime/container.js';
 import type { ContainerInfo } from '../runtime/runtime.js';
 import { openRuntime } from './context.js';
 import { formatDuration, formatTable } from './table.js';
@@ -18,7 +18,8 @@ export interface PsRow {
 }
 
 export function psRow(c: ContainerInfo, now = Date.now()): PsRow {
-  const sample = c.state === 'running' ? cgroupDriver().open(c.name)?.memory() ?? null : null;
+  // memoryNow: a container that exits while it is listed is listed without figures, never an error.
+  const sample = c.state === 'running' ? memoryNow(c.name) : null;
   return {
     name: c.name,
     state: c.state,

@@ -4,7 +4,8 @@ import { buildSpec, seedForm, seedLimitsLine, type RunRequest } from '../runtime
 import type { RunningContainer } from '../runtime/container.js';
 import { describeOomKill } from '../runtime/oom-watch.js';
 import { attachTerminal } from './console.js';
-import { openRuntime } from './context.js';
+import { openRuntime, takenNames } from './context.js';
+import { relaySignals } from './foreground-signals.js';
 
 interface RunOptions {
   name?: string;
@@ -31,18 +32,10 @@ async function runForeground(request: RunRequest, command: Command): Promise<num
   // tty.isatty, not process.stdin.isTTY: touching process.stdin would make a
   // piped stdin non-blocking for the container too.
   const interactive = isatty(0) && isatty(1);
-  const spec = buildSpec({ ...request, term: process.env.TERM });
+  const spec = buildSpec({ ...request, term: process.env.TERM }, takenNames(command));
   const runtime = await openRuntime(command, 'run');
-  // Installed before the container exists, so that no signal in between
-  // takes the default action (and this process with it).
+  const signals = relaySignals({ stdinIsTerminal: isatty(0) });
   let container: RunningContainer | null = null;
-  const pending: NodeJS.Signals[] = [];
-  const forward = (signal: NodeJS.Signals) => (container ? container.kill(signal) : pending.push(signal));
-  const ignore = () => undefined;
-  const ignored = ['SIGINT', 'SIGQUIT', 'SIGTSTP'] as const;
-  for (const signal of ignored) process.on(signal, ignore);
-  process.on('SIGTERM', forward);
-  process.on('SIGHUP', forward);
   let detach = () => undefined as void;
   try {
     container = await runtime.startAttached(spec, { console: interactive ? 'pty' : 'inherit' });
@@ -50,14 +43,12 @@ async function runForeground(request: RunRequest, command: Command): Promise<num
     const newline = interactive ? '\r\n' : '\n';
     container.on('oom-kill', (kill) => process.stderr.write(`ctr-tui: ${describeOomKill(spec.name, kill)}${newline}`));
     if (interactive && container.ptyMaster !== null) detach = attachTerminal(container.ptyMaster);
-    for (const signal of pending) container.kill(signal);
+    signals.attach(container);
     const exit = await container.exited;
     return exit.status;
   } finally {
     detach();
-    for (const signal of ignored) process.off(signal, ignore);
-    process.off('SIGTERM', forward);
-    process.off('SIGHUP', forward);
+    signals.close();
   }
 }
 
@@ -98,7 +89,7 @@ export function registerRun(program: Command): void {
       };
       if (options.detach) {
         const runtime = await openRuntime(cmd, 'run');
-        const info = await runtime.run(buildSpec(request));
+        const info = await runtime.run(buildSpec(request, (name) => runtime.nameTaken(name)));
         tellSeedLimits(request);
         process.stdout.write(`${info.name}\n`);
         return;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatBytes, parseSize } from './cgroup/size.js';
 import { UsageError } from './errors.js';
 import { isIpv4, parseIpv4 } from './ipv4.js';
-import { checkHostname, checkName, randomName } from './names.js';
+import { checkHostname, checkName, freeRandomName, namePattern } from './names.js';
 import { allocateNetwork, type NetworkSpec } from './network.js';
 import { sharedFolder, sharedFolderTarget } from './paths.js';
 import { defaultShell, resolveRootfs } from './rootfs.js';
@@ -119,10 +119,14 @@ function defaultGateway(address: string): string {
   return parts.join('.');
 }
 
-/** Turns a request into a complete, checked spec, or throws one clear UsageError. */
-export function buildSpec(given: RunRequest): ContainerSpec {
+/**
+ * Turns a request into a complete, checked spec, or throws one clear
+ * UsageError. `taken` says which names are in use, so that a random name
+ * is picked again rather than collide.
+ */
+export function buildSpec(given: RunRequest, taken: (name: string) => boolean = () => false): ContainerSpec {
   const request = given.seed ? { ...given, memory: given.memory ?? seedLimits.memory, pids: given.pids ?? seedLimits.pids } : given;
-  const name = checkName(request.name ?? (request.hostname && /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/.test(request.hostname) ? request.hostname : randomName()));
+  const name = checkName(request.name ?? (request.hostname && namePattern.test(request.hostname) ? request.hostname : freeRandomName(taken)));
   const hostname = checkHostname(request.hostname ?? name.replace(/[^a-zA-Z0-9-]/g, '-'));
   const memoryBytes = request.memory === undefined ? undefined : memorySize(request.memory);
   if (memoryBytes !== undefined && memoryBytes < minimumMemory) {

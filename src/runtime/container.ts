@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { detectCgroupDriver } from './cgroup/detect.js';
-import type { Cgroup, CgroupDriver } from './cgroup/types.js';
+import { isGone } from './cgroup/common.js';
+import type { Cgroup, CgroupDriver, MemorySample } from './cgroup/types.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { attachVeth, awaitVethGone, claimableNetwork, withNetworkLock, type Veth } from './network.js';
 import { native, type ExitStatus } from './native.js';
@@ -28,6 +29,16 @@ let driver: CgroupDriver | undefined;
 export function cgroupDriver(): CgroupDriver {
   driver ??= detectCgroupDriver();
   return driver;
+}
+
+/** A container's memory figures now; null when its cgroup is gone, or goes while it is read. */
+export function memoryNow(name: string): MemorySample | null {
+  try {
+    return cgroupDriver().open(name)?.memory() ?? null;
+  } catch (err) {
+    if (isGone(err)) return null;
+    throw err;
+  }
 }
 
 const capLast = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
@@ -68,7 +79,7 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
 
   private async cleanUp(status: ExitStatus): Promise<ExitInfo> {
     this.alive = false;
-    const oomKills = this.cgroup.memory().oomKills;
+    const oomKills = memoryNow(this.cgroup.name)?.oomKills ?? 0;
     this.oomWatch.close(oomKills);
     // Orphans of a pid namespace die with its init; wait for them to leave.
     this.cgroup.killAll('SIGKILL');

@@ -68,10 +68,13 @@ export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgrou
     async release() {
       child.stdin!.write('go\n');
       const answer = await next();
-      finish();
+      // On failure the monitor stays referenced: abort() awaits its exit, and
+      // an unreferenced child would let Node exit (status 13) before that.
       if (answer !== 'started') throw childError(answer);
+      finish();
     },
     async abort() {
+      child.ref();
       child.stdin!.end();
       await exited;
       child.stdout!.destroy();

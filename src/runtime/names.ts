@@ -1,14 +1,22 @@
 import { randomInt } from 'node:crypto';
-import { UsageError } from './errors.js';
+import { RuntimeError, UsageError } from './errors.js';
+import { adjectives, scientists } from './name-words.js';
 
-const adjectives = ['brave', 'calm', 'eager', 'fuzzy', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'proud', 'quiet', 'rapid', 'sunny', 'tidy', 'witty'];
-const scientists = ['babbage', 'curie', 'dijkstra', 'euler', 'hopper', 'knuth', 'lamport', 'lovelace', 'noether', 'pike', 'ritchie', 'shannon', 'thompson', 'torvalds', 'turing', 'wirth'];
 
 export const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
 /** A docker-style name such as brave-turing. */
 export function randomName(): string {
   return `${adjectives[randomInt(adjectives.length)]}-${scientists[randomInt(scientists.length)]}`;
+}
+
+/** A random name that `taken` does not refuse, trying again on a collision. */
+export function freeRandomName(taken: (name: string) => boolean): string {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const name = randomName();
+    if (!taken(name)) return name;
+  }
+  throw new RuntimeError('no free random container name after 32 tries: give one with --name');
 }
 
 export function checkName(name: string): string {

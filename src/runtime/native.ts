@@ -43,6 +43,8 @@ export interface Native {
   unwatch(id: number): boolean;
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   pidfdOpen(pid: number): number;
+  /** flock(fd, LOCK_EX | LOCK_NB): false while another open file holds the lock; the kernel drops it when the fd closes. */
+  tryLockExclusive(fd: number, path: string): boolean;
   setWindowSize(fd: number, cols: number, rows: number): void;
   openKmsg(): number;
   readKmsg(fd: number): string[];

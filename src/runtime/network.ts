@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { RuntimeError, UsageError } from './errors.js';
 import { fromNumber, toNumber } from './ipv4.js';
 import { native } from './native.js';
@@ -138,41 +137,47 @@ export async function awaitVethGone(host: string, timeoutMs = 2000): Promise<voi
   }
 }
 
-const lockDir = process.env.CTR_TUI_NETWORK_LOCK ?? '/run/ctr-tui.network.lock';
+/** The host-wide lock file (CTR_TUI_NETWORK_LOCK to change it), read at each use. */
+const networkLockFile = () => process.env.CTR_TUI_NETWORK_LOCK ?? '/run/ctr-tui.network.flock';
 
-function lockHolder(): { pid: number; start: number } | null {
+/** Who holds the lock, as its holder wrote it (for the message only: the kernel decides). */
+function lockHolder(fd: number): string {
   try {
-    const [pid, start] = readFileSync(`${lockDir}/owner`, 'utf8').split(' ').map(Number);
-    return { pid, start };
+    const text = Buffer.alloc(24);
+    const pid = text.subarray(0, readSync(fd, text, 0, text.length, 0)).toString().trim();
+    return /^\d+$/.test(pid) ? `pid ${pid}` : 'another process';
   } catch {
-    return null;
+    return 'another process';
   }
 }
 
 /**
  * Serialises picking an address and claiming it (the /32 route), across
  * every ctr-tui process on the host, so that two containers started at once
- * never pick the same free address. A lock whose holder died is broken.
+ * never pick the same free address. The lock is flock(2) on a file: the
+ * kernel drops it when its holder closes the file or dies, however it dies,
+ * so a stale lock cannot exist. The file itself stays; it holds the last
+ * holder's pid, for the message when the lock is busy.
  */
 export async function withNetworkLock<T>(work: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(`${lockDir}/owner`, `${process.pid} ${processStartTime(process.pid)}`);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = lockHolder();
-      if (holder && !isSameProcess(holder.pid, holder.start)) rmSync(lockDir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new RuntimeError(`the network lock ${lockDir} is held by pid ${holder?.pid ?? '?'}: try again, or remove it if that process is stuck`);
-      await sleep(delay);
-    }
+  const lockFile = networkLockFile();
+  let fd: number;
+  try {
+    fd = openSync(lockFile, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw new RuntimeError(`cannot open the network lock ${lockFile}: ${(error as Error).message}`);
   }
   try {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 1; !native.tryLockExclusive(fd, lockFile); delay = Math.min(delay * 2, 20)) {
+      if (Date.now() > deadline) throw new RuntimeError(`the network lock ${lockFile} is held by ${lockHolder(fd)}: try again when it has finished starting its container`);
+      await sleep(delay);
+    }
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
     return await work();
   } finally {
-    rmSync(lockDir, { recursive: true, force: true });
+    closeSync(fd);
   }
 }
 

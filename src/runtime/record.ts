@@ -21,6 +21,11 @@ export interface ContainerRecord {
   startedAt: number | null;
   /** Written by the monitor (exit.json), or by reconciliation when it died first. */
   exit: ExitRecord | null;
+  /**
+   * Removed when it exits (a foreground run): when the process that was to
+   * remove it died first, reconciliation removes it, record and all.
+   */
+  autoRemove?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError, UsageError } from './errors.js';
 import { defaultRootfs } from './paths.js';
@@ -30,7 +29,7 @@ export function resolveRootfs(value: string | undefined): string {
 /** The shell a rootfs offers: bash where it has one, otherwise sh. */
 export function defaultShell(rootfs: string): string {
   for (const shell of ['/bin/bash', '/bin/sh']) {
-    if (existsSync(path.join(rootfs, shell))) return shell;
+    if (existsInRootfs(rootfs, shell)) return shell;
   }
   throw new UsageError(`rootfs ${rootfs} has no /bin/sh: give a command to run, or another --rootfs`);
 }
@@ -39,34 +38,35 @@ export function listImported(): string[] {
   return existsSync(rootfsLibrary) ? readdirSync(rootfsLibrary).filter((n) => !n.startsWith('.')).sort() : [];
 }
 
-/** A name from the tarball's file name: alpine-minirootfs-3.20.tar.gz -> alpine-minirootfs-3.20. */
-export function nameFromTarball(file: string): string {
-  return path.basename(file).replace(/\.(tar(\.(gz|xz|bz2|zst))?|tgz|txz)$/, '');
-}
-
-/** Unpacks a rootfs tarball (any compression tar knows) into the library. */
-export function importRootfs(file: string, name = nameFromTarball(file)): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
-    throw new UsageError(`invalid rootfs name "${name}": use letters, digits, '.', '_' and '-' (--name NAME)`);
-  }
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
-  const target = path.join(rootfsLibrary, name);
-  if (existsSync(target)) throw new UsageError(`a rootfs named ${name} is already imported: remove ${target} or pick --name`);
-  mkdirSync(rootfsLibrary, { recursive: true });
-  const staging = path.join(rootfsLibrary, `.${name}.importing-${process.pid}`);
-  mkdirSync(staging);
-  try {
-    const tar = spawnSync('tar', ['--numeric-owner', '--no-same-owner', '-xf', path.resolve(file), '-C', staging], { encoding: 'utf8' });
-    if (tar.error) throw new RuntimeError(`cannot run tar: ${tar.error.message}`);
-    if (tar.status !== 0) throw new UsageError(`${file} is not a readable tar archive: ${tar.stderr.trim().split('\n')[0]}`);
-    const top = readdirSync(staging);
-    if (!top.length) throw new UsageError(`${file} is empty`);
-    if (!existsSync(path.join(staging, 'bin/sh')) && !existsSync(path.join(staging, 'usr/bin/sh'))) {
-      throw new UsageError(`${file} does not look like a root filesystem (no /bin/sh in it)`);
+/**
+ * Whether `file` (an absolute path as the container sees it) exists in the
+ * rootfs, resolving symlinks as the container would: an absolute target
+ * (/bin/sh -> /bin/busybox) is inside the rootfs, never the host's.
+ */
+export function existsInRootfs(rootfs: string, file: string): boolean {
+  const pending = file.split('/').filter(Boolean);
+  const at: string[] = [];
+  for (let links = 0; pending.length;) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      at.pop();
+      continue;
     }
-    renameSync(staging, target);
-    return target;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
+    let st;
+    try {
+      st = lstatSync(path.join(rootfs, ...at, part));
+    } catch {
+      return false;
+    }
+    if (!st.isSymbolicLink()) {
+      at.push(part);
+      continue;
+    }
+    if (++links > 40) return false;  // ELOOP, as the kernel counts
+    const target = readlinkSync(path.join(rootfs, ...at, part));
+    if (target.startsWith('/')) at.length = 0;
+    pending.unshift(...target.split('/').filter(Boolean));
   }
+  return true;
 }

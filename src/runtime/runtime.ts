@@ -4,7 +4,7 @@ import { closeSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cgroupDriver, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
+import { cgroupDriver, memoryNow, startContainer, startError, type RunningContainer, type StartOptions } from './container.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { appendEvent, journalPath } from './event-journal.js';
 import { EventStream, journalOomKill } from './event-stream.js';
@@ -36,13 +36,23 @@ function removeAbandonedCgroups(minimumAgeMs = 60_000): void {
   const driver = cgroupDriver();
   for (const name of driver.list()) {
     const cgroup = driver.open(name);
-    if (!cgroup || cgroup.processes().length > 0) continue;
+    if (!cgroup) continue;
     try {
+      if (cgroup.processes().length > 0) continue;
       const age = Date.now() - Math.min(...cgroup.paths.map((p) => statSync(p).mtimeMs));
       if (age >= minimumAgeMs) cgroup.remove();
     } catch {
       // Removed by its monitor meanwhile, or a process moved in: not ours to touch.
     }
+  }
+}
+
+/** How long ago a path was last changed; 0 when it is gone (another command removed it meanwhile). */
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
@@ -76,6 +86,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const record = this.store.read(name);
     if (!record) throw new UsageError(`no such container: ${name} (see ctr-tui ps -a)`);
     return { ...record, state: stateOf(record) };
+  }
+
+  /** Whether a name is in use: recorded here, or held by a container's cgroup. */
+  nameTaken(name: string): boolean {
+    return this.store.has(name) || cgroupDriver().open(name) !== null;
   }
 
   /** Records a container without starting it. */
@@ -165,7 +180,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const now = Date.now();
     this.store.write({
       name: spec.name, spec, createdAt: now, pid: container.pid, pidStart: processStartTime(container.pid), monitorPid: process.pid,
-      monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null,
+      monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null, autoRemove: true,
     });
     this.publish({ kind: 'created', name: spec.name, at: now });
     this.publish({ kind: 'started', name: spec.name, pid: container.pid, at: now });
@@ -291,7 +306,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       const record = this.store.read(name);
       if (!record) {
         // A name reserved by a creator that died before writing state.json.
-        if (Date.now() - statSync(this.store.containerDir(name)).mtimeMs > 60_000) this.store.remove(name);
+        if (ageMs(this.store.containerDir(name)) > 60_000) this.store.remove(name);
         continue;
       }
       if (stateOf(record) === 'running' && !isSameProcess(record.monitorPid, record.monitorStart) && !isSameProcess(record.pid, record.pidStart)) {
@@ -304,11 +319,17 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {
     // No record from the monitor: it died, and its death killed the init (PDEATHSIG is SIGKILL).
     const exit: ExitRecord = this.store.readExit(record.name) ?? {
-      code: null, signal: 9, oomKills: cgroupDriver().open(record.name)?.memory().oomKills ?? 0, finishedAt: Date.now(),
+      code: null, signal: 9, oomKills: memoryNow(record.name)?.oomKills ?? 0, finishedAt: Date.now(),
     };
     await this.releaseResources(record);
-    this.store.write({ ...record, exit });
     this.publish({ kind: 'exited', name: record.name, exit, at: exit.finishedAt });
+    // A foreground run whose ctr-tui died (kill -9) before it could remove it.
+    if (record.autoRemove) {
+      this.store.remove(record.name);
+      this.publish({ kind: 'removed', name: record.name, at: Date.now() });
+    } else {
+      this.store.write({ ...record, exit });
+    }
     return exit;
   }
 

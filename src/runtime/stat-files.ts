@@ -2,7 +2,7 @@
 // from position 0 into one preallocated buffer, and numbers parsed straight
 // from its ASCII bytes (no strings, no per-read allocation).
 import { closeSync, openSync, readSync } from 'node:fs';
-import { errorCode } from './cgroup/common.js';
+import { isGone } from './cgroup/common.js';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -13,10 +13,7 @@ const COLON = 0x3a;
 const PIPE = 0x7c;
 
 /** The error codes a read or open gets once a cgroup or a link is gone. */
-export function isVanished(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === 'ENODEV' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'ESTALE';
-}
+export const isVanished = isGone;
 
 /** Opens read-only (libuv adds O_CLOEXEC); null when the file does not exist. */
 export function openIfPresent(path: string): number | null {

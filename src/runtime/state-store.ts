@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
+import { checkName, namePattern } from './names.js';
 import type { ContainerRecord, ExitRecord } from './record.js';
 
 export const defaultStateDir = '/run/ctr-tui';
@@ -14,8 +15,17 @@ export const defaultStateDir = '/run/ctr-tui';
 export class StateStore {
   constructor(readonly dir = defaultStateDir) {}
 
+  /**
+   * Every path of a container is built here, from a checked name: a name
+   * such as ../../srv/x is refused before it can reach outside the state dir.
+   */
   containerDir(name: string): string {
-    return path.join(this.dir, name);
+    return path.join(this.dir, checkName(name));
+  }
+
+  /** Whether a container (or a half-created one) has this name. */
+  has(name: string): boolean {
+    return existsSync(this.containerDir(name));
   }
 
   /** Reserves the name; throws a UsageError when it is taken. */
@@ -58,7 +68,8 @@ export class StateStore {
   /** Names with a state directory, including half-created ones without state.json. */
   names(): string[] {
     if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    // Only what could be a container's name: anything else in the dir is not ours.
+    return readdirSync(this.dir, { withFileTypes: true }).filter((d) => d.isDirectory() && namePattern.test(d.name)).map((d) => d.name).sort();
   }
 
   list(): ContainerRecord[] {

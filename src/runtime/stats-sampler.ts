@@ -161,17 +161,27 @@ export class StatsSampler {
   /**
    * Opens the container's files. Adding a name that is already there with the
    * same cgroup directories and veth does nothing; with others (or when its
-   * cgroup was removed and made again) it replaces it. Throws if the cgroup
-   * has no memory usage file (e.g. it is already gone).
+   * cgroup was removed and made again) it replaces it. Returns false, adding
+   * nothing, when the cgroup is already gone (its container exited meanwhile):
+   * a listing never fails because one container left.
    */
-  add(target: StatTarget): void {
+  add(target: StatTarget): boolean {
     const pathsKey = target.cgroup.paths.join('\0');
     const existing = this.entries.get(target.name);
     if (existing !== undefined) {
-      if (existing.pathsKey === pathsKey && existing.target.hostVeth === target.hostVeth && this.alive(existing)) return;
+      if (existing.pathsKey === pathsKey && existing.target.hostVeth === target.hostVeth && this.alive(existing)) return true;
       this.remove(target.name);
     }
-    this.entries.set(target.name, this.open(target, pathsKey));
+    let entry: Entry | null;
+    try {
+      entry = this.open(target, pathsKey);
+    } catch (err) {
+      if (isVanished(err)) return false;
+      throw err;
+    }
+    if (entry === null) return false;
+    this.entries.set(target.name, entry);
+    return true;
   }
 
   remove(name: string): void {
@@ -198,7 +208,7 @@ export class StatsSampler {
       try {
         sample = this.sampleOne(entry, tick, netAt);
       } catch (err) {
-        if (!isVanished(err)) throw err;
+        if (!isVanished(err)) throw new Error(`stats: sampling ${entry.name} (${entry.target.cgroup.paths.join(', ')}) failed: ${(err as Error).message}`, { cause: err });
         (gone ??= []).push(entry.name);
         continue;
       }
@@ -223,7 +233,8 @@ export class StatsSampler {
     }
   }
 
-  private open(target: StatTarget, pathsKey: string): Entry {
+  /** The container's files, held open; null when its cgroup is gone. */
+  private open(target: StatTarget, pathsKey: string): Entry | null {
     const { cgroup } = target;
     const dirs = cgroup.paths;
     const v1 = cgroup.version === 1;
@@ -236,9 +247,7 @@ export class StatsSampler {
     const find = (leaf: string): number => keep(openInDirs(dirs, leaf)?.fd ?? null);
     try {
       const memCurrentFd = keep(openIfPresent(cgroup.files.memoryCurrent));
-      if (memCurrentFd < 0) {
-        throw new Error(`stats: cannot sample "${target.name}": ${cgroup.files.memoryCurrent} does not exist (was the cgroup removed?)`);
-      }
+      if (memCurrentFd < 0) return null;
       const memoryDir = cgroup.files.memoryCurrent.slice(0, cgroup.files.memoryCurrent.lastIndexOf('/'));
       const memPeakFd = keep(openIfPresent(`${memoryDir}/${v1 ? 'memory.max_usage_in_bytes' : 'memory.peak'}`));
       const pidsFd = find('pids.current');

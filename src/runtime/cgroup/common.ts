@@ -80,8 +80,26 @@ function safeHint(hint: WriteHint | undefined, code: string | undefined): string
   }
 }
 
+/**
+ * A cgroup file's text. A failure names the file: a raw "ENODEV: no such
+ * device, read" (the cgroup went away while it was read) says neither what
+ * nor where. The errno stays as `code`, for callers that allow for a
+ * container that left meanwhile.
+ */
 export function readText(path: string): string {
-  return readFileSync(path, 'utf8');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = errorCode(err);
+    const gone = code === 'ENOENT' || code === 'ENODEV' ? ' (the cgroup is gone)' : '';
+    throw Object.assign(new Error(`cgroup: reading ${path} failed: ${code ?? String(err)}${gone}`, { cause: err }), { code });
+  }
+}
+
+/** Whether an error means the cgroup (or the file) went away while it was used. */
+export function isGone(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ENODEV' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'ESTALE';
 }
 
 export function readNumber(path: string): number {
@@ -106,7 +124,7 @@ export function readPids(procsFile: string): number[] {
   try {
     text = readText(procsFile);
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return [];
+    if (isGone(err)) return [];
     throw err;
   }
   return text
