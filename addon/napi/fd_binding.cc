@@ -85,34 +85,48 @@ Napi::Value ReadKmsg(const Napi::CallbackInfo& info) {
   return records;
 }
 
+namespace {
+
+// Writes "<eventfd> <fd of target> [args]" to a v1 cgroup's cgroup.event_control:
+// the kernel then signals the eventfd on that file's event. Throws on failure.
+void register_cgroup_event(Napi::Env env, int efd, const std::string& event_control, const std::string& target, const std::string& args) {
+  int tfd = open(target.c_str(), O_RDONLY | O_CLOEXEC);
+  if (tfd < 0) throw_errno(env, "open", target);
+  int ecfd = open(event_control.c_str(), O_WRONLY | O_CLOEXEC);
+  if (ecfd < 0) {
+    int err = errno;
+    close(tfd);
+    throw_errno(env, "open", event_control, err);
+  }
+  std::string line = std::to_string(efd) + " " + std::to_string(tfd) + (args.empty() ? "" : " " + args);
+  ssize_t w = write(ecfd, line.c_str(), line.size());
+  int err = errno;
+  close(ecfd);
+  close(tfd);
+  if (w < 0) throw_errno(env, "write", event_control, err);
+}
+
+}  // namespace
+
 Napi::Value OomEventfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string oom_control = info[0].ToString().Utf8Value(), event_control = info[1].ToString().Utf8Value();
   int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (efd < 0) throw_errno(env, "eventfd", "");
-  int cfd = open(oom_control.c_str(), O_RDONLY | O_CLOEXEC);
-  if (cfd < 0) {
-    int err = errno;
+  try {
+    register_cgroup_event(env, efd, event_control, oom_control, "");
+  } catch (...) {
     close(efd);
-    throw_errno(env, "open", oom_control, err);
-  }
-  int ecfd = open(event_control.c_str(), O_WRONLY | O_CLOEXEC);
-  if (ecfd < 0) {
-    int err = errno;
-    close(efd);
-    close(cfd);
-    throw_errno(env, "open", event_control, err);
-  }
-  std::string line = std::to_string(efd) + " " + std::to_string(cfd);
-  ssize_t w = write(ecfd, line.c_str(), line.size());
-  int err = errno;
-  close(ecfd);
-  close(cfd);
-  if (w < 0) {
-    close(efd);
-    throw_errno(env, "write", event_control, err);
+    throw;
   }
   return Napi::Number::New(env, efd);
+}
+
+Napi::Value AddCgroupEvent(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  register_cgroup_event(env, info[0].ToNumber().Int32Value(), info[1].ToString().Utf8Value(), info[2].ToString().Utf8Value(),
+                        info[3].ToString().Utf8Value());
+  return env.Undefined();
 }
 
 Napi::Value InotifyModify(const Napi::CallbackInfo& info) {

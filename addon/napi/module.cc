@@ -33,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openKmsg", Napi::Function::New(env, ctr::OpenKmsg));
   exports.Set("readKmsg", Napi::Function::New(env, ctr::ReadKmsg));
   exports.Set("oomEventfd", Napi::Function::New(env, ctr::OomEventfd));
+  exports.Set("addCgroupEvent", Napi::Function::New(env, ctr::AddCgroupEvent));
   exports.Set("inotifyModify", Napi::Function::New(env, ctr::InotifyModify));
   exports.Set("inotifyInit", Napi::Function::New(env, ctr::InotifyInit));
   exports.Set("inotifyAdd", Napi::Function::New(env, ctr::InotifyAdd));

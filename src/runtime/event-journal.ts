@@ -31,6 +31,36 @@ export function appendEvent(stateDir: string, event: RuntimeEvent): void {
   appendFileSync(file, `${JSON.stringify(event)}\n`, { mode: 0o600 });
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** How far back a writer looks for the same event, and how long it waits for the lock. */
+const lookBackBytes = 65536;
+const lockWaitMs = 200;
+
+/**
+ * Appends an event that several processes may see (an OOM kill, which every
+ * watcher notices), unless one of them already put it in: under flock(2) on
+ * the journal, the recent lines are searched for one that `same` matches.
+ */
+export function appendEventOnce(stateDir: string, event: RuntimeEvent, same: (other: RuntimeEvent) => boolean): void {
+  const file = journalPath(stateDir);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const fd = openSync(file, 'a+', 0o600);
+  try {
+    for (let waited = 0; !native.tryLockExclusive(fd, file); waited++) {
+      if (waited >= lockWaitMs) return; // A writer stuck holding it: the event was told live all the same.
+      Atomics.wait(pause, 0, 0, 1);
+    }
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - lookBackBytes);
+    const recent = Buffer.alloc(size - start);
+    readSync(fd, recent, 0, recent.length, start);
+    if (parseLines(recent.toString('utf8')).some(same)) return;
+    appendFileSync(fd, `${JSON.stringify(event)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function parseLines(text: string): RuntimeEvent[] {
   const events: RuntimeEvent[] = [];
   for (const line of text.split('\n')) {

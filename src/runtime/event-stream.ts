@@ -1,8 +1,8 @@
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Cgroup, CgroupDriver } from './cgroup/types.js';
-import { appendEvent, JournalTail } from './event-journal.js';
+import { appendEventOnce, JournalTail } from './event-journal.js';
 import type { RuntimeEvent } from './events.js';
 import { native } from './native.js';
 import { OomWatch, type OomKill } from './oom-watch.js';
@@ -12,18 +12,18 @@ import type { StateStore } from './state-store.js';
 
 /**
  * Puts an OOM kill in the journal once, whichever of the processes that saw
- * it gets there first: each claims the kill with a file in the container's
- * state dir (O_EXCL), and only the one that made it writes the line.
+ * it gets there first: the same victim (or, unnamed, the same place in the
+ * cgroup's count) already there is not written again.
  */
 export function journalOomKill(store: StateStore, name: string, kill: OomKill): void {
-  const claim = path.join(store.containerDir(name), `.oom-${kill.hostPid ?? `n${kill.count}`}`);
-  try {
-    closeSync(openSync(claim, 'wx', 0o600));
-  } catch {
-    return; // Told already, or the container's record is gone.
-  }
-  appendEvent(store.dir, { kind: 'oom-kill', name, kill, at: kill.at });
+  appendEventOnce(store.dir, { kind: 'oom-kill', name, kill, at: kill.at }, (other) => other.kind === 'oom-kill' && other.name === name
+    && (kill.hostPid !== null ? other.kill.hostPid === kill.hostPid : other.kill.count === kill.count));
 }
+
+/** How long kills wait for their container's started line before they are told regardless. */
+const heldMs = 1000;
+/** How long a kill this process could not name waits for a named one in the journal. */
+const unnamedWaitMs = 300;
 
 export interface EventStreamOptions {
   /** Events the journal already holds from this time on (ms since the epoch) come first. */
@@ -52,6 +52,14 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
   /** Per container: the victims told (host pids), and how many kills were told. */
   private readonly told = new Map<string, { victims: Set<number>; count: number }>();
   private readonly running = new Set<string>();
+  /**
+   * Kills seen by this process's own watch before the journal has said the
+   * container started (it was made elsewhere a moment ago): held, so that
+   * every watcher tells created, started, then the kills.
+   */
+  private readonly unnamed = new Set<NodeJS.Timeout>();
+  private stopping: string | null = null;
+  private readonly held = new Map<string, { events: Extract<RuntimeEvent, { kind: 'oom-kill' }>[]; timer: NodeJS.Timeout }>();
   private tail: JournalTail | undefined;
   private inotify = -1;
   private inotifyWatch = 0;
@@ -88,6 +96,10 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
     }
     for (const watch of this.oomWatches.values()) watch.close();
     this.oomWatches.clear();
+    for (const { timer } of this.held.values()) clearTimeout(timer);
+    this.held.clear();
+    for (const timer of this.unnamed) clearTimeout(timer);
+    this.unnamed.clear();
     for (const { id, pidfd } of this.owners.values()) {
       native.unwatch(id);
       closeSync(pidfd);
@@ -112,12 +124,55 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
   }
 
   private onKill(name: string, kill: OomKill): void {
-    this.tell({ kind: 'oom-kill', name, kill, at: kill.at });
+    const event: Extract<RuntimeEvent, { kind: 'oom-kill' }> = { kind: 'oom-kill', name, kill, at: kill.at };
+    if (kill.comm === null && this.stopping !== name) {
+      // No name: this watch came too late for its record (a container made
+      // elsewhere a moment ago, on a loaded machine). Its owner may have
+      // journaled it with the name: give that a moment to arrive first.
+      const timer = setTimeout(() => {
+        this.unnamed.delete(timer);
+        this.tail?.poll();
+        this.onKillNamedOrNot(event);
+      }, unnamedWaitMs);
+      this.unnamed.add(timer);
+      return;
+    }
+    this.onKillNamedOrNot(event);
+  }
+
+  private onKillNamedOrNot(event: Extract<RuntimeEvent, { kind: 'oom-kill' }>): void {
+    if (this.running.has(event.name)) this.tellOwn(event);
+    else this.hold(event);
+  }
+
+  /** A kill this process saw: told, and put in the journal (after the container's started line). */
+  private tellOwn(event: Extract<RuntimeEvent, { kind: 'oom-kill' }>): void {
+    this.tell(event);
     try {
-      journalOomKill(this.store, name, kill);
+      journalOomKill(this.store, event.name, event.kill);
     } catch {
       // The journal is for looking back: a kill told live is not lost without it.
     }
+  }
+
+  private hold(event: Extract<RuntimeEvent, { kind: 'oom-kill' }>): void {
+    const held = this.held.get(event.name);
+    if (held) {
+      held.events.push(event);
+      return;
+    }
+    // Its journal lines are due at once; should they never come, tell anyway.
+    const timer = setTimeout(() => this.release(event.name), heldMs);
+    timer.unref();
+    this.held.set(event.name, { events: [event], timer });
+  }
+
+  private release(name: string): void {
+    const held = this.held.get(name);
+    if (!held) return;
+    this.held.delete(name);
+    clearTimeout(held.timer);
+    held.events.forEach((e) => this.tellOwn(e));
   }
 
   /**
@@ -132,7 +187,7 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
       const { hostPid, count } = event.kill;
       if (hostPid !== null ? told.victims.has(hostPid) : told.count >= count) return;
       if (hostPid !== null) told.victims.add(hostPid);
-      told.count++;
+      told.count = Math.max(told.count + 1, count);
     }
     this.emit('event', event);
   }
@@ -150,22 +205,31 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
         break;
       }
       case 'exited':
-        this.running.delete(event.name);
+        // Its last kills first, then its end.
+        this.release(event.name);
         this.stopWatching(event.name, event.exit.oomKills);
+        this.release(event.name);
+        this.running.delete(event.name);
         break;
       case 'removed':
+        this.release(event.name);
         this.running.delete(event.name);
         this.stopWatching(event.name);
         this.told.delete(event.name);
         break;
       case 'oom-kill':
+        if (!this.running.has(event.name)) return this.hold(event);
         break;
     }
     this.tell(event);
+    if (event.kind === 'started') this.release(event.name);
   }
 
   private stopWatching(name: string, finalCount?: number): void {
+    // Its last kills come before its end: none is kept waiting.
+    this.stopping = name;
     this.oomWatches.get(name)?.close(finalCount);
+    this.stopping = null;
     this.oomWatches.delete(name);
     const owner = this.owners.get(name);
     if (owner) {

@@ -49,6 +49,8 @@ export interface Native {
   openKmsg(): number;
   readKmsg(fd: number): string[];
   oomEventfd(oomControl: string, eventControl: string): number;
+  /** v1: one more event on an eventfd, "<efd> <fd of file> <args>" in cgroup.event_control (a usage threshold, say). */
+  addCgroupEvent(eventfd: number, eventControl: string, file: string, args: string): void;
   inotifyModify(path: string): number;
   drain(fd: number): number;
   inotifyInit(): number;

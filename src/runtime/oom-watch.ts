@@ -64,8 +64,8 @@ const seenKept = 4096;
  *   twice, nor more kills than the counter.
  */
 export class OomWatch {
-  private reported: number;
-  private limit: number | null;
+  private reported = 0;
+  private limit: number | null = null;
   /** Host pid -> pid inside, for every process the notifier saw. */
   private readonly seen = new Map<number, number>();
   /** Pids the "oom-kill:" summary gave to this cgroup, and to others. */
@@ -78,28 +78,59 @@ export class OomWatch {
   /** The count first seen ahead of what was told, and when. */
   private ahead: { count: number; since: number } | null = null;
   private readonly memcg: string;
-  private readonly fd: number;
-  private readonly watchId: number;
+  private readonly fd: number = -1;
+  private readonly watchId: number = 0;
   private readonly unsubscribe: () => void;
   private closed = false;
 
   constructor(private readonly cgroup: Cgroup, private readonly onKill: (kill: OomKill) => void) {
-    const start = cgroup.memory();
-    this.reported = start.oomKills;
-    this.limit = start.limit;
     this.memcg = `/ctr-tui/${cgroup.name}`;
-    const watch = cgroup.files.oomWatch;
-    this.fd = watch.kind === 'v1-eventfd'
-      ? native.oomEventfd(watch.oomControl, watch.eventControl)
-      : native.inotifyModify(watch.memoryEvents);
-    this.watchId = native.watchSnapshot(this.fd, [cgroup.files.procs], () => this.onNotified());
-    this.unsubscribe = kernelLog.subscribe((record) => this.onRecord(record));
+    // Listening before the count is read: the record of any kill counted after
+    // it is heard. Records already waiting are of kills before it: ignored.
+    let ready = false;
+    this.unsubscribe = kernelLog.subscribe((record) => (ready ? this.onRecord(record) : this.told.add(record.pid)));
+    try {
+      kernelLog.drain();
+      const start = cgroup.memory();
+      this.reported = start.oomKills;
+      this.limit = start.limit;
+      [this.fd, this.watchId] = this.openNotifier();
+    } catch (error) {
+      this.unsubscribe();
+      throw error;
+    }
+    ready = true;
     // Attached while memory may already be running out (a container another
     // process made): note who is there now, as the notifier would have.
     for (const pid of this.safeProcesses()) {
       const inner = containerPid(pid);
       if (inner !== null) this.seen.set(pid, inner);
     }
+  }
+
+  /** The cgroup's OOM notifier, watched by the reactor thread, which notes who is in the cgroup each time it fires. */
+  private openNotifier(): [number, number] {
+    const { cgroup } = this;
+    const watch = cgroup.files.oomWatch;
+    let fd: number;
+    if (watch.kind === 'v1-eventfd') {
+      fd = native.oomEventfd(watch.oomControl, watch.eventControl);
+      // Also when usage crosses half and nine tenths of the limit: who is there
+      // is noted on the way up too, should the notifier's own moment be missed.
+      const limit = this.limit;
+      try {
+        for (const part of limit === null ? [] : [0.5, 0.9]) {
+          native.addCgroupEvent(fd, watch.eventControl, cgroup.files.memoryCurrent, String(Math.floor(limit! * part)));
+        }
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
+    } else {
+      // v2: memory.events changes at every "max" (reclaim at the limit) on the way up, then at the OOM.
+      fd = native.inotifyModify(watch.memoryEvents);
+    }
+    return [fd, native.watchSnapshot(fd, [cgroup.files.procs], () => this.onNotified())];
   }
 
   private safeProcesses(): number[] {
@@ -117,7 +148,7 @@ export class OomWatch {
   close(finalCount?: number): void {
     if (this.closed) return;
     kernelLog.drain();
-    const count = this.settle(finalCount);
+    const count = this.settle(finalCount) ?? this.reported;
     while (this.reported < count) this.tell({ comm: null, hostPid: null, pid: null });
     this.closed = true;
     clearTimeout(this.graceTimer);
@@ -160,20 +191,25 @@ export class OomWatch {
     return this.ours.has(pid) || this.seen.has(pid) || this.safeProcesses().includes(pid);
   }
 
-  /** The cgroup's kill count now (at least finalCount); after the cgroup is gone, what is known. */
-  private count(finalCount?: number): number {
+  /**
+   * The cgroup's kill count now (at least finalCount); null once the cgroup is
+   * gone (its container exited) and no final count was given: unknown.
+   */
+  private count(finalCount?: number): number | null {
     try {
       const memory = this.cgroup.memory();
       this.limit = memory.limit;
       return Math.max(memory.oomKills, finalCount ?? 0);
     } catch {
-      return Math.max(finalCount ?? 0, this.reported);
+      return finalCount ?? null;
     }
   }
 
-  /** Tells every kill whose record is here and ours; returns the count it went by. */
-  private settle(finalCount?: number): number {
+  /** Tells every kill whose record is here and ours; returns the count it went by (null: unknown). */
+  private settle(finalCount?: number): number | null {
     const count = this.count(finalCount);
+    // With the count unknown, the kernel's own record is trusted.
+    const cap = count ?? Number.POSITIVE_INFINITY;
     if (!this.pending.length) return count;
     this.takeSnapshot();
     const now = Date.now();
@@ -182,7 +218,7 @@ export class OomWatch {
       if (!this.isOurs(record.pid)) return now - at < recordKeptMs;
       this.told.add(record.pid);
       // A kill counted and told as "a process" when its record was overdue is told once only.
-      if (this.reported < count) this.tell({ comm: record.comm, hostPid: record.pid, pid: this.seen.get(record.pid) ?? containerPid(record.pid) });
+      if (this.reported < cap) this.tell({ comm: record.comm, hostPid: record.pid, pid: this.seen.get(record.pid) ?? containerPid(record.pid) });
       return false;
     });
     return count;
@@ -203,7 +239,7 @@ export class OomWatch {
   private check(): void {
     if (this.closed) return;
     kernelLog.drain();
-    const count = this.settle();
+    const count = this.settle() ?? this.reported;
     if (this.ahead && this.reported >= this.ahead.count) this.ahead = null;
     if (this.ahead && Date.now() - this.ahead.since >= recordGraceMs) {
       while (this.reported < this.ahead.count) this.tell({ comm: null, hostPid: null, pid: null });

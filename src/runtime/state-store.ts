@@ -77,8 +77,7 @@ export class StateStore {
   }
 
   remove(name: string): void {
-    // A watcher may be claiming an OOM kill in it at this moment (see event-stream.ts): try again.
-    rmSync(this.containerDir(name), { recursive: true, force: true, maxRetries: 5, retryDelay: 5 });
+    rmSync(this.containerDir(name), { recursive: true, force: true });
   }
 
   logFile(name: string): string {
