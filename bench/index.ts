@@ -2,6 +2,7 @@
 // process (inside the throwaway namespaces of scripts/test-sandbox.sh).
 //   run.ts            a container's whole life, next to runc and unshare
 //   lifecycle.ts      OOM notification latency; exec next to runc exec and nsenter
+//   oom-screen.ts     an OOM kill from the kernel's record to the dashboard's banner on a pty
 //   stats-tick.ts     one sampling tick for 10 and 100 containers
 //   frame-cost.ts     one dashboard frame in-process, next to Ink's floor (a blank screen)
 //   dashboard-cpu.ts  the dashboard's own CPU at idle, 10 and 100 containers
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const benches = ['run.ts', 'lifecycle.ts', 'stats-tick.ts', 'frame-cost.ts', 'dashboard-cpu.ts'].filter((b) => !only.length || only.some((o) => b.startsWith(o)));
+const benches = ['run.ts', 'lifecycle.ts', 'oom-screen.ts', 'stats-tick.ts', 'frame-cost.ts', 'dashboard-cpu.ts'].filter((b) => !only.length || only.some((o) => b.startsWith(o)));
 let failed = 0;
 for (const bench of benches) {
   process.stdout.write(`\n=== ${bench}\n`);

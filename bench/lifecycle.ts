@@ -61,11 +61,11 @@ export interface LifecycleBenchOptions {
   log?: (line: string) => void;
 }
 
-function nowUs(): number {
+export function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-function summarize(times: number[]): LatencySummary {
+export function summarize(times: number[]): LatencySummary {
   const sorted = [...times].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -73,7 +73,7 @@ function summarize(times: number[]): LatencySummary {
 }
 
 /** "pri,seq,usec,flags;message" -> usec and message. */
-function parseKmsg(record: string): { usec: number; message: string } | null {
+export function parseKmsg(record: string): { usec: number; message: string } | null {
   const semi = record.indexOf(';');
   if (semi < 0) return null;
   const fields = record.slice(0, semi).split(',');
@@ -87,7 +87,7 @@ function parseKmsg(record: string): { usec: number; message: string } | null {
  * CLOCK_MONOTONIC. They agree on most machines, but measure: write our own
  * record and compare its timestamp with the time we wrote it.
  */
-function measureClockOffset(): number | null {
+export function measureClockOffset(): number | null {
   const offsets: number[] = [];
   let fd = -1;
   let out = -1;

@@ -3,6 +3,7 @@
 // nothing behind (cgroups, veths, mounts, state dirs, monitors).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { journalFile } from '../src/runtime/event-journal.js';
 import test, { type ExecutionContext } from 'ava';
 import { buildSpec } from '../src/runtime/build-spec.js';
 import type { ContainerRecord } from '../src/runtime/record.js';
@@ -17,7 +18,8 @@ const nextIp = ipRange(210, 249);
 
 /** Every state.json of the lab parses, names its own directory, and no temp file is left beside it. */
 function checkRecords(t: ExecutionContext, lab: Lab, expected: string[]) {
-  const names = readdirSync(lab.dir).sort();
+  // Beside them, the state dir's event journal.
+  const names = readdirSync(lab.dir).filter((entry) => !entry.startsWith(journalFile)).sort();
   t.deepEqual(names, [...expected].sort(), 'one state directory per container');
   for (const name of names) {
     const files = readdirSync(path.join(lab.dir, name));
@@ -134,7 +136,7 @@ test.serial('200 create/remove cycles through the API leave no cgroup, veth, mou
   t.true(raced.length < 20, `rm -f lost the race with the exit in ${raced.length} of 100 cycles`);
 
   t.deepEqual(runtime.store.names(), [], 'no state dir left');
-  t.deepEqual(readdirSync(lab.dir), []);
+  t.deepEqual(readdirSync(lab.dir).filter((entry) => !entry.startsWith(journalFile)), [], 'nothing but the event journal');
   const mine = (entry: string) => names.some((n) => entry === n || entry.endsWith(`/${n}`) || entry === `ctr-${n}`);
   t.deepEqual(await settle(() => cgroupNames().filter(mine)), [], 'no cgroup under /sys/fs/cgroup/*/ctr-tui/');
   t.deepEqual(await settle(async () => (await veths()).filter(mine)), [], 'no veth');
