@@ -205,6 +205,8 @@ test('the seed form applies the seed\'s limits, 10 MiB and 8 processes, and says
   cleanupCli(t, cli, hostname);
   cli.write('echo READY\n');
   await cli.waitForStdout(/READY\n/);
+  // Told once the container has started: the shell may have answered first.
+  await waitUntil(() => cli.stderr().includes('\n'), 'the seed\'s limits line');
   t.deepEqual(lines(cli.stderr()), ['ctr-tui: the seed\'s limits: memory 10 MiB, 8 processes (--memory and --pids change them)']);
   t.deepEqual(cgroupLimits(hostname), { memory: String(10 * 1024 * 1024), pids: '8' });
   // The seed's hungry, as it was: tiny allocations until the kernel kills it, not the shell.
@@ -329,13 +331,14 @@ test('a piped stdin reaches the container as a normal blocking stdin', async (t)
   const cli = startCli(['run', '--name', name, '--no-net', '--', '/bin/sh', '-c', 'grep ^flags /proc/self/fdinfo/0; echo READY; read line; echo "got $line"'], { timeoutMs: 30_000 });
   cleanupCli(t, cli, name);
   await cli.waitForStdout(/READY\n/);
-  // Write only once the shell waits in read(0, ...) (syscall 0 on fd 0), or
-  // has given up already: what it read must be what was written later.
+  // Write only once the shell waits in read(0, ...) (syscall 0 on fd 0; busybox
+  // sh polls it first, syscall 7), or has given up already: what it read must
+  // be what was written later.
   let exited = false;
   void cli.result.then(() => (exited = true));
   await waitUntil(() => exited || processesIn(name).some((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/syscall`, 'utf8').startsWith('0 0x0 ');
+      return /^(0 0x0|7) /.test(readFileSync(`/proc/${pid}/syscall`, 'utf8'));
     } catch {
       return false;
     }

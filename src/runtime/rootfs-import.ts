@@ -61,8 +61,12 @@ export function describeSkipped(skipped: Skipped): string | null {
 /** Entry types never made on the host. */
 const specialTypes: Partial<Record<string, SkipReason>> = { CharacterDevice: 'device', BlockDevice: 'device', FIFO: 'fifo' };
 
-/** The tarball's bytes, decompressed: gzip by node-tar itself, xz, bzip2 and zstd by their own tools. */
-function decompressed(file: string): Readable {
+/**
+ * The tarball's bytes, decompressed: gzip by node-tar itself, xz, bzip2 and
+ * zstd by their own tools; `checked` settles once the tool has said whether
+ * the whole file was good (a truncated one can still yield a few entries).
+ */
+function decompressed(file: string): { stream: Readable; checked: Promise<void> } {
   const head = Buffer.alloc(6);
   const fd = openSync(file, 'r');
   try {
@@ -73,16 +77,26 @@ function decompressed(file: string): Readable {
   const tool = head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) ? 'xz'
     : head.subarray(0, 3).toString('latin1') === 'BZh' ? 'bzip2'
       : head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])) ? 'zstd' : null;
-  if (!tool) return createReadStream(file);
+  if (!tool) return { stream: createReadStream(file), checked: Promise.resolve() };
   const child = spawn(tool, ['-dc', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const out = child.stdout;
-  child.on('error', (e) => out.destroy(new RuntimeError(`cannot run ${tool} to decompress ${file}: ${e.message}`)));
-  child.on('close', (code) => {
-    if (code !== 0) out.destroy(new UsageError(`${file} is not a readable tar archive: ${tool}: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`));
+  const checked = new Promise<void>((resolve, reject) => {
+    child.on('error', (e) => {
+      const error = new RuntimeError(`cannot run ${tool} to decompress ${file}: ${e.message}`);
+      out.destroy(error);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const error = new UsageError(`${file} is not a readable tar archive: ${tool}: ${stderr.trim().split('\n')[0] || `exit ${code}`}`);
+      out.destroy(error);
+      reject(error);
+    });
   });
-  return out;
+  checked.catch(() => undefined);  // Awaited after the pipeline; a failure may come first.
+  return { stream: out, checked };
 }
 
 /** An archive path as a relative path inside the target, or null when it would leave it. */
@@ -196,13 +210,14 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
   const empty = () => entries === 0 && head.length === 1024 && head.every((b) => b === 0);
   const oldUmask = process.umask(0);  // the tarball's own modes (a sticky 1777 /tmp), in a root-only library
   try {
-    const source = decompressed(file);
+    const { stream: source, checked } = decompressed(file);
     source.on('data', (chunk: Buffer) => {
       if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)]);
     });
     await pipeline(source, extract({
       cwd: staging, preserveOwner: false, strict: false, filter, onwarn, maxDepth: 256, dmode: 0o755, fmode: 0o644,
     }));
+    await checked;
     if (empty()) throw new UsageError(`${file} is empty`);
     if (unreadable) throw new UsageError(`${file} is not a readable tar archive: ${unreadable}`);
     if (entries === 0) throw new UsageError(`${file} is empty`);

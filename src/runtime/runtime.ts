@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import { launchMonitor } from './monitor.js';
 import { attachVeth, awaitVethGone, claimableNetwork, hostVethName, withNetworkLock } from './network.js';
 import { native } from './native.js';
 import { packagePath } from './paths.js';
+import { defaultShell } from './rootfs.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
@@ -281,7 +282,8 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   execCommand(name: string, argv: string[], tty: boolean, extraEnv: Record<string, string> = {}): { file: string; args: string[] } {
     const record = this.running(name, 'exec in');
     const cgroup = cgroupDriver().open(name);
-    const command = argv.length ? argv : [existsSync(path.join(record.spec.rootfs, 'bin/bash')) ? '/bin/bash' : '/bin/sh'];
+    // As run's: a login shell, whose profile sets the prompt (user@container).
+    const command = argv.length ? argv : [defaultShell(record.spec.rootfs), '-l'];
     const env = { ...record.spec.env, ...extraEnv };
     const args = ['--pid', String(record.pid), '--cap-last', capLast, '--keep-caps', Object.values(keptCapabilities).join(','), '--path', env.PATH ?? containerPath,
       '--session-keyring', sessionKeyring(name)];
