@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
 import { buildSpec, type RunRequest } from '../../src/runtime/build-spec.js';
-import { startContainer, type RunningContainer } from '../../src/runtime/container.js';
+import { cgroupDriver, startContainer, type RunningContainer } from '../../src/runtime/container.js';
 import { hostVethName } from '../../src/runtime/network.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -315,8 +315,14 @@ export async function startApi(t: ExecutionContext, request: RunRequest): Promis
 
 // ---------------------------------------------------------------- what a container leaves behind
 
-/** Every mounted v1 controller hierarchy (and the v2 one), by directory. */
-function cgroupHierarchies(): string[] {
+/**
+ * The hierarchies a container's cgroups are made in, as the runtime's driver
+ * finds them: v2, the one unified tree; v1, every mounted controller's
+ * hierarchy (and the controller-less v2 one), by directory.
+ */
+export function cgroupHierarchies(): string[] {
+  const driver = cgroupDriver();
+  if (driver.version === 2) return [driver.containersDir.parent];
   return readdirSync(cgroupRoot).map((entry) => path.join(cgroupRoot, entry));
 }
 
