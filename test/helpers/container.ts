@@ -331,6 +331,17 @@ export function cgroupDirsOf(name: string): string[] {
   return cgroupHierarchies().map((dir) => path.join(dir, 'ctr-tui', name)).filter((dir) => existsSync(dir));
 }
 
+/** The memory and pids limits in container NAME's cgroup files, as the kernel reads them back (v1 or v2). */
+export function cgroupLimits(name: string): { memory: string; pids: string } {
+  const read = (...files: string[]) => {
+    for (const dir of cgroupDirsOf(name)) {
+      for (const file of files) if (existsSync(path.join(dir, file))) return readFileSync(path.join(dir, file), 'utf8').trim();
+    }
+    throw new Error(`no ${files.join(' or ')} for ${name} in ${JSON.stringify(cgroupDirsOf(name))}`);
+  };
+  return { memory: read('memory.limit_in_bytes', 'memory.max'), pids: read('pids.max') };
+}
+
 /** Host pids whose cgroup (in any hierarchy) is the container's. */
 export function processesIn(name: string): number[] {
   const pids: number[] = [];
