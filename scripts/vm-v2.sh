@@ -7,8 +7,8 @@
 # closing line with the kernel, the cgroup version and the suite's counts;
 # exits with the suite's status (3 if the VM never reported one).
 #
-# Needs root and the Debian packages qemu-system-x86, linux-image-amd64 and
-# busybox-static (.ci/run installs them). KVM is not used: on this kind of
+# Needs root and the Debian packages qemu-system-x86 and linux-image-amd64
+# (.ci/run installs them), and fetches busybox-static itself (see below). KVM is not used: on this kind of
 # machine a KVM guest hangs before the kernel prints anything.
 #
 # Environment: VM_KERNEL (a /boot/vmlinuz-* file; default the newest),
@@ -31,10 +31,21 @@ modules=/lib/modules/$version
 for tool in qemu-system-x86_64 modprobe gzip; do
   command -v "$tool" >/dev/null || { echo "vm-v2: $tool not found: apt-get install qemu-system-x86 kmod gzip" >&2; exit 2; }
 done
-busybox=/bin/busybox
+# The initramfs's busybox: Debian's busybox-static, unpacked (apt-get download)
+# into build/vm/ rather than installed, since a busybox on PATH would change
+# the default rootfs scripts/build-rootfs.sh builds for the main suite.
+busybox=${VM_BUSYBOX:-$checkout/build/vm/busybox}
+if [ ! -x "$busybox" ]; then
+  mkdir -p "$checkout/build/vm"
+  fetch=$(mktemp -d "$checkout/build/vm/fetch.XXXXXX")
+  (cd "$fetch" && apt-get download -q busybox-static >/dev/null 2>&1 && dpkg-deb -x busybox-static_*.deb x) \
+    || { rm -rf "$fetch"; echo "vm-v2: could not fetch busybox-static (apt-get download busybox-static; apt-get update first?), or set VM_BUSYBOX to a static busybox" >&2; exit 2; }
+  mv "$fetch/x/bin/busybox" "$busybox"
+  rm -rf "$fetch"
+fi
 # A dynamic busybox (Debian's "busybox") would find no libc in the initramfs.
 if ! "$busybox" --list 2>/dev/null | grep -qx switch_root || readelf -l "$busybox" | grep -q "program interpreter"; then
-  echo "vm-v2: $busybox is not a static busybox with switch_root: apt-get install busybox-static" >&2
+  echo "vm-v2: $busybox is not a static busybox with switch_root: unset VM_BUSYBOX to fetch Debian's busybox-static" >&2
   exit 2
 fi
 [ -d "$modules" ] || { echo "vm-v2: $modules is missing (the modules of $kernel): reinstall linux-image-amd64" >&2; exit 2; }

@@ -25,7 +25,6 @@ function controllersOf(root: string): string[] | null {
 }
 
 const SYSFS_MAGIC = 0x62656572;
-const TMPFS_MAGIC = 0x01021994;
 
 function fsTypeOf(dir: string): number | null {
   try {
@@ -67,9 +66,8 @@ function noUsableHierarchy(root: string): RuntimeError {
       `${prefix}: it is ${where} (\`ip netns exec\` mounts a fresh sysfs that hides the host's cgroups): run ctr-tui outside \`ip netns exec\` (ctr-tui makes its own network namespaces), or mount cgroup2 there first (mount -t cgroup2 none ${root})`,
     );
   }
-  const kind = type === TMPFS_MAGIC ? 'a v1 layout' : 'a directory';
   return new RuntimeError(
-    `${prefix}: it is ${kind} with ${entries.join(', ')} but no memory controller (no ${join(root, 'memory')}): mount it (mkdir ${join(root, 'memory')} && mount -t cgroup -o memory none ${join(root, 'memory')}), or boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1)`,
+    `${prefix}: it is a directory with ${entries.join(', ')} but no memory controller (no ${join(root, 'memory')}): mount it (mkdir ${join(root, 'memory')} && mount -t cgroup -o memory none ${join(root, 'memory')}), or boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1)`,
   );
 }
 
