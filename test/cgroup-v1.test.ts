@@ -1,4 +1,4 @@
-import test, { type ExecutionContext } from 'ava';
+import test, { type ExecutionContext, type Implementation } from 'ava';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -12,9 +12,9 @@ const ROOT = '/sys/fs/cgroup';
 const MiB = 1024 * 1024;
 const live = existsSync(join(ROOT, 'memory'));
 const driver = live ? createV1Driver() : null;
-const liveTest = live ? test : test.skip;
-
-if (!live) test('cgroup v1 tests need /sys/fs/cgroup/memory', (t) => t.log('skipped: no v1 memory controller'));
+/** A live v1 test; on a host without the v1 memory controller (pure v2), skipped with the reason in its title. */
+const liveTest = (title: string, implementation: Implementation<[]>) =>
+  live ? test(title, implementation) : test.skip(`${title} (skipped: no v1 memory controller at ${join(ROOT, 'memory')})`, implementation);
 
 function uniqueName(): string {
   return `test-${randomBytes(4).toString('hex')}`;

@@ -1,4 +1,4 @@
-import test, { type ExecutionContext } from 'ava';
+import test, { type ExecutionContext, type Implementation } from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -175,34 +175,62 @@ test('create refuses an existing name or a bad name; open and list see what exis
 });
 
 test('detect honours CTR_TUI_CGROUP', (t) => {
-  t.is(detectCgroupDriver('/sys/fs/cgroup', { CTR_TUI_CGROUP: 'v2' }).version, 2);
-  t.is(detectCgroupDriver('/sys/fs/cgroup', { CTR_TUI_CGROUP: 'v1' }).version, 1);
-  t.throws(() => detectCgroupDriver('/sys/fs/cgroup', { CTR_TUI_CGROUP: 'v3' }), {
+  const v1Root = makeFixture(t);
+  mkdirSync(join(v1Root, 'memory'));
+  mkdirSync(join(v1Root, 'devices'));
+  t.is(detectCgroupDriver(makeFixture(t), { CTR_TUI_CGROUP: 'v2' }).version, 2);
+  t.is(detectCgroupDriver(v1Root, { CTR_TUI_CGROUP: 'v1' }).version, 1);
+  t.throws(() => detectCgroupDriver(v1Root, { CTR_TUI_CGROUP: 'v3' }), {
     message: 'CTR_TUI_CGROUP must be "v1" or "v2", not "v3"',
   });
 });
 
-test('detect finds v1 on this hybrid machine', (t) => {
-  t.is(detectCgroupDriver('/sys/fs/cgroup', {}).version, 1);
-  if (process.env.CTR_TUI_CGROUP === undefined) t.is(detectCgroupDriver().version, 1);
+/** What /proc/self/mountinfo says is at /sys/fs/cgroup, read apart from detect's own checks. */
+function hostCgroupVersion(): 1 | 2 | null {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => {
+    const [before, after = ''] = line.split(' - ');
+    return { point: before.split(' ')[4], type: after.split(' ')[0], options: after.split(' ')[2] ?? '' };
+  });
+  if (mounts.some((m) => m.point === '/sys/fs/cgroup' && m.type === 'cgroup2')) {
+    return read('/sys/fs/cgroup/cgroup.controllers').split(/\s+/).includes('memory') ? 2 : null;
+  }
+  return mounts.some((m) => m.point?.startsWith('/sys/fs/cgroup/') && m.type === 'cgroup' && m.options.split(',').includes('memory')) ? 1 : null;
+}
+const hostVersion = hostCgroupVersion();
+const hostTest = hostVersion === null || process.env.CTR_TUI_CGROUP ? test.skip : test;
+
+hostTest(`detect finds what this host has (${hostVersion === 2 ? 'pure cgroup v2' : hostVersion === 1 ? 'the v1 memory controller' : 'no usable hierarchy: skipped'})`, (t) => {
+  t.is(detectCgroupDriver('/sys/fs/cgroup', {}).version, hostVersion!);
+  t.is(detectCgroupDriver().version, hostVersion!);
 });
 
 test('detect takes a plain dir with memory/ and devices/ for v1 and throws on an empty one', (t) => {
-  const root = makeFixture(t);
-  t.throws(() => detectCgroupDriver(root, {}), { message: /no usable cgroup hierarchy at .*CTR_TUI_CGROUP/ });
+  const root = mkdtempSync(join(tmpdir(), 'ctr-tui-cgroup-none-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  t.throws(() => detectCgroupDriver(root, {}), {
+    message: new RegExp(`^cgroup: no usable cgroup hierarchy at ${root}: it is an empty directory \\(\`ip netns exec\` mounts a fresh sysfs that hides the host's cgroups\\): run ctr-tui outside`),
+  });
+  mkdirSync(join(root, 'cpu'));
+  t.throws(() => detectCgroupDriver(root, {}), {
+    message: new RegExp(`^cgroup: no usable cgroup hierarchy at ${root}: it is a directory with cpu but no memory controller \\(no ${root}/memory\\): mount it`),
+  });
   mkdirSync(join(root, 'memory'));
   t.throws(() => detectCgroupDriver(root, {}), { message: `cgroup v1: the devices controller is not mounted under ${root}` });
   mkdirSync(join(root, 'devices'));
   t.is(detectCgroupDriver(root, {}).version, 1);
+  t.throws(() => detectCgroupDriver(join(root, 'absent'), {}), { message: /: it does not exist \(is sysfs mounted on \/sys\?\)/ });
 });
 
 const hasUnified = existsSync(UNIFIED) && statfsSync(UNIFIED).type === CGROUP2_SUPER_MAGIC;
-const unifiedTest = hasUnified ? test : test.skip;
+/** A test of the hybrid layout's controller-less cgroup2 mount (this machine's), skipped with the reason elsewhere. */
+const unifiedTest = (title: string, implementation: Implementation<[]>) =>
+  hasUnified ? test(title, implementation) : test.skip(`${title} (skipped: no cgroup2 mount at ${UNIFIED})`, implementation);
+const bareUnified = hasUnified && !read(join(UNIFIED, 'cgroup.controllers')).split(/\s+/).includes('memory');
 
-unifiedTest('detect ignores a cgroup2 mount without the memory controller', (t) => {
-  const controllers = read(join(UNIFIED, 'cgroup.controllers')).split(/\s+/);
-  if (controllers.includes('memory')) return t.pass();
-  t.throws(() => detectCgroupDriver(UNIFIED, {}), { message: /no usable cgroup hierarchy/ });
+(bareUnified ? test : test.skip)(`detect ignores a cgroup2 mount without the memory controller, and says so${bareUnified ? '' : ` (skipped: no controller-less cgroup2 mount at ${UNIFIED})`}`, (t) => {
+  t.throws(() => detectCgroupDriver(UNIFIED, {}), {
+    message: new RegExp(`^cgroup: no usable cgroup hierarchy at ${UNIFIED}: cgroup2 is mounted there but its cgroup.controllers lists .*, without memory`),
+  });
 });
 
 unifiedTest('live on the controller-less v2 mount: join, cpu.stat, cgroup.kill, remove', async (t) => {

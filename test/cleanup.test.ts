@@ -2,6 +2,7 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { cgroupDriver } from '../src/runtime/container.js';
 import {
   assertSandboxed,
   cgroupDirsOf,
@@ -26,6 +27,10 @@ const nextIp = ipRange(110, 149);
 const MiB = 1024 * 1024;
 
 const read = (file: string) => readFileSync(file, 'utf8').trim();
+const driver = cgroupDriver();
+/** v1: one cgroup per controller hierarchy; v2: one cgroup in the unified tree. */
+const v1Dir = (controller: string, name: string) => `/sys/fs/cgroup/${controller}/ctr-tui/${name}`;
+const v2Dir = (name: string) => path.join(driver.containersDir.dir, name);
 
 test('while it runs, it has a cgroup in every controller, a veth and a route; after exit, none of them', async (t) => {
   const name = uniqueName('cln');
@@ -34,8 +39,13 @@ test('while it runs, it has a cgroup in every controller, a veth and a route; af
   cleanupCli(t, cli, name);
   await cli.waitForStdout(/READY\n/);
   const dirs = cgroupDirsOf(name);
-  for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
-    t.true(dirs.some((d) => d.startsWith(`/sys/fs/cgroup/${controller}/`)), `a ${controller} cgroup: ${dirs.join(' ')}`);
+  if (driver.version === 1) {
+    for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
+      t.true(dirs.some((d) => d.startsWith(`/sys/fs/cgroup/${controller}/`)), `a ${controller} cgroup: ${dirs.join(' ')}`);
+    }
+  } else {
+    t.deepEqual(dirs, [v2Dir(name)]);
+    t.deepEqual(read(path.join(v2Dir(name), 'cgroup.controllers')).split(' ').sort(), ['cpu', 'memory', 'pids']);
   }
   const pids = processesIn(name);
   t.true(pids.length >= 2, `the shell and its sleep: ${pids.join(' ')}`);
@@ -126,22 +136,32 @@ test('20 sequential CLI runs leave nothing', async (t) => {
   t.deepEqual(after, before.filter((n) => n.startsWith('seq')));
 });
 
-/** The ctr-tui memory cgroups; none while the shared parent has not been made yet. */
+/** The ctr-tui containers' cgroups (v1: in the memory hierarchy); none while the shared parent has not been made yet. */
 function memoryCgroups(): string[] {
-  return existsSync('/sys/fs/cgroup/memory/ctr-tui') ? readdirSync('/sys/fs/cgroup/memory/ctr-tui').sort() : [];
+  const dir = driver.containersDir.dir;
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-test('limits are written to the cgroup: memory, memsw, pids, cpu quota', async (t) => {
+test(`limits are written to the cgroup: ${driver.version === 1 ? 'memory, memsw, pids, cpu quota (v1)' : 'memory.max, memory.swap.max, pids.max, cpu.max (v2)'}`, async (t) => {
   const name = uniqueName('lim');
   const { container } = await startApi(t, { name, network: false, memory: '48M', pids: '20', cpus: '0.5', command: ['/bin/sleep', '30'] });
-  const memory = `/sys/fs/cgroup/memory/ctr-tui/${name}`;
-  t.is(read(`${memory}/memory.limit_in_bytes`), String(48 * MiB));
-  t.is(read(`${memory}/memory.memsw.limit_in_bytes`), String(48 * MiB), 'swap capped too');
-  t.is(read(`/sys/fs/cgroup/pids/ctr-tui/${name}/pids.max`), '20');
-  t.is(read(`/sys/fs/cgroup/cpu/ctr-tui/${name}/cpu.cfs_period_us`), '100000');
-  t.is(read(`/sys/fs/cgroup/cpu/ctr-tui/${name}/cpu.cfs_quota_us`), '50000');
-  for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
-    t.deepEqual(read(`/sys/fs/cgroup/${controller}/ctr-tui/${name}/cgroup.procs`).split('\n').map(Number), [container.pid], controller);
+  if (driver.version === 1) {
+    const memory = v1Dir('memory', name);
+    t.is(read(`${memory}/memory.limit_in_bytes`), String(48 * MiB));
+    t.is(read(`${memory}/memory.memsw.limit_in_bytes`), String(48 * MiB), 'swap capped too');
+    t.is(read(`${v1Dir('pids', name)}/pids.max`), '20');
+    t.is(read(`${v1Dir('cpu', name)}/cpu.cfs_period_us`), '100000');
+    t.is(read(`${v1Dir('cpu', name)}/cpu.cfs_quota_us`), '50000');
+    for (const controller of ['memory', 'pids', 'cpu', 'cpuacct']) {
+      t.deepEqual(read(`${v1Dir(controller, name)}/cgroup.procs`).split('\n').map(Number), [container.pid], controller);
+    }
+  } else {
+    const dir = v2Dir(name);
+    t.is(read(`${dir}/memory.max`), String(48 * MiB));
+    t.is(read(`${dir}/memory.swap.max`), '0', 'no swap');
+    t.is(read(`${dir}/pids.max`), '20');
+    t.is(read(`${dir}/cpu.max`), '50000 100000');
+    t.deepEqual(read(`${dir}/cgroup.procs`).split('\n').map(Number), [container.pid]);
   }
   t.is(container.cgroup.memory().limit, 48 * MiB);
   container.kill('SIGKILL');
@@ -153,8 +173,14 @@ test('without limits, the cgroup is unlimited', async (t) => {
   const name = uniqueName('unl');
   const { container } = await startApi(t, { name, network: false, command: ['/bin/sleep', '30'] });
   t.is(container.cgroup.memory().limit, null);
-  t.is(read(`/sys/fs/cgroup/pids/ctr-tui/${name}/pids.max`), 'max');
-  t.is(read(`/sys/fs/cgroup/cpu/ctr-tui/${name}/cpu.cfs_quota_us`), '-1');
+  if (driver.version === 1) {
+    t.is(read(`${v1Dir('pids', name)}/pids.max`), 'max');
+    t.is(read(`${v1Dir('cpu', name)}/cpu.cfs_quota_us`), '-1');
+  } else {
+    t.is(read(`${v2Dir(name)}/memory.max`), 'max');
+    t.is(read(`${v2Dir(name)}/pids.max`), 'max');
+    t.is(read(`${v2Dir(name)}/cpu.max`), 'max 100000');
+  }
   container.kill('SIGKILL');
   await container.exited;
 });

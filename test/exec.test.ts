@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import pty from 'node-pty';
+import { cgroupDriver } from '../src/runtime/container.js';
 import { assertSandboxed, cgroupDirsOf, cliArgv, ipRange, repoRoot, uniqueName, waitUntil } from './helpers/container.js';
 import { alive, cmdline, comm, makeLab, namespacePid, parentPid, pidsOfProc, residue, settle, type Lab } from './helpers/lifecycle.js';
 
@@ -114,11 +115,13 @@ test('exec joins the container\'s cgroup: /proc/self/cgroup shows "/" and the ho
   exec.endInput();
   await exec.waitForStdout(/started/);
   const dirs = cgroupDirsOf(name);
-  t.true(dirs.some((d) => d.includes('/memory/')), `cgroup dirs ${dirs.join(', ')}`);
+  // The cgroup.procs that lists all of the container's processes (v1: the memory hierarchy's), as the runtime's driver names it.
+  const procsFile = cgroupDriver().open(name)?.files.procs ?? '';
+  t.true(dirs.some((d) => procsFile.startsWith(`${d}/`)), `cgroup dirs ${dirs.join(', ')}; procs ${procsFile}`);
   const hostPid = await waitUntil(() => {
-    const procs = readFileSync(path.join('/sys/fs/cgroup/memory/ctr-tui', name, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    const procs = readFileSync(procsFile, 'utf8').split('\n').filter(Boolean).map(Number);
     return procs.find((p) => (cmdline(p) ?? []).join(' ') === `sleep ${marker}`);
-  }, 'the exec\'d sleep in the memory cgroup\'s cgroup.procs');
+  }, 'the exec\'d sleep in the container\'s cgroup.procs');
   // ...and in that of every other hierarchy the container has (v2's unified one has no controllers).
   for (const dir of dirs) {
     const procs = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);

@@ -3,6 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import {
   assertSandboxed,
   cgroupDirsOf,
+  cgroupLimits,
   cleanupCli,
   hostClient,
   hostRoutes,
@@ -183,17 +184,6 @@ test('the seed form: run <hostname> <ip_in> <ip_out>', async (t) => {
   t.is(result.code, 3, result.stderr);
   t.deepEqual(leftovers(hostname, { ip: `10.0.0.${inside}` }), []);
 });
-
-/** The memory and pids limits in container NAME's cgroup files, as the kernel reads them back (v1 or v2). */
-function cgroupLimits(name: string): { memory: string; pids: string } {
-  const read = (...files: string[]) => {
-    for (const dir of cgroupDirsOf(name)) {
-      for (const file of files) if (existsSync(path.join(dir, file))) return readFileSync(path.join(dir, file), 'utf8').trim();
-    }
-    throw new Error(`no ${files.join(' or ')} for ${name} in ${JSON.stringify(cgroupDirsOf(name))}`);
-  };
-  return { memory: read('memory.limit_in_bytes', 'memory.max'), pids: read('pids.max') };
-}
 
 /** No memory limit: v2's "max", or v1's largest page-aligned number. */
 const noMemoryLimit = (value: string) => value === 'max' || Number(value) > 2 ** 62;

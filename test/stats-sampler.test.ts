@@ -1,7 +1,7 @@
-// StatsSampler against real v1 cgroups, real processes and a real veth pair
-// (run as root inside `unshare --net --mount`, as npm test does), and against
-// v2 fixture trees, since this machine's v2 hierarchy has no controllers.
-import test, { type ExecutionContext } from 'ava';
+// StatsSampler against the host's real cgroups (v1 or v2, through the
+// runtime's driver), real processes and a real veth pair (run as root inside
+// `unshare --net --mount`, as npm test does), and against v2 fixture trees.
+import test, { type ExecutionContext, type Implementation } from 'ava';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,8 +26,9 @@ function liveDriver(): CgroupDriver | null {
 }
 
 const driver = liveDriver();
-const liveTest = driver === null ? test.skip : test;
-if (driver === null) test('live sampler tests need root and a cgroup hierarchy', (t) => t.log('skipped: not root, or no usable cgroups'));
+/** A live test; without root or a usable cgroup hierarchy, skipped with the reason in its title. */
+const liveTest = (title: string, implementation: Implementation<[]>) =>
+  driver === null ? test.skip(`${title} (skipped: not root, or no usable cgroup hierarchy)`, implementation) : test(title, implementation);
 
 function requireDriver(): CgroupDriver {
   if (driver === null) throw new Error('no cgroup driver');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { assertSandboxed, cgroupDirsOf, ipRange, linkExists, uniqueName, waitUntil } from './helpers/container.js';
 import {
-  alive, creatorScript, eventually, makeLab, memoryCgroupRoot, parentPid, residue, settle, startCreator, type Lab,
+  alive, creatorScript, eventually, makeLab, containersCgroupDir, parentPid, residue, settle, startCreator, type Lab,
 } from './helpers/lifecycle.js';
 
 assertSandboxed();
@@ -124,7 +124,7 @@ test('SIGKILL of the monitor kills the container (PDEATHSIG); the next ps -a rec
   await waitUntil(() => !alive(pid), 'the container\'s init to die with its monitor (PDEATHSIG)', 5000);
   t.pass('the init died with its monitor');
   // Nobody removed the cgroup: the monitor that would have is dead.
-  t.true(existsSync(path.join(memoryCgroupRoot, name)), 'the cgroup is still there before reconciliation');
+  t.true(existsSync(path.join(containersCgroupDir(), name)), 'the cgroup is still there before reconciliation');
   t.false(existsSync(path.join(lab.dir, name, 'exit.json')), 'no exit.json: the monitor died first');
 
   const rows = await lab.ps(true);
@@ -132,7 +132,7 @@ test('SIGKILL of the monitor kills the container (PDEATHSIG); the next ps -a rec
   t.is(rows[0].state, 'exited');
   t.not(rows[0].exitCode, null);
   t.log(`ps -a after the monitor was killed: exitCode ${rows[0].exitCode}`);
-  t.false(existsSync(path.join(memoryCgroupRoot, name)), 'ps -a removed the memory cgroup');
+  t.false(existsSync(path.join(containersCgroupDir(), name)), 'ps -a removed the cgroup');
   t.deepEqual(cgroupDirsOf(name), [], 'and the cgroup in every hierarchy');
   await waitUntil(() => !linkExists(`ctr-${name}`), 'the veth to go with the namespace', 5000);
   const after = await lab.inspect(name);

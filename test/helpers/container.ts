@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
 import { buildSpec, type RunRequest } from '../../src/runtime/build-spec.js';
-import { startContainer, type RunningContainer } from '../../src/runtime/container.js';
+import { cgroupDriver, startContainer, type RunningContainer } from '../../src/runtime/container.js';
 import { hostVethName } from '../../src/runtime/network.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -316,14 +316,31 @@ export async function startApi(t: ExecutionContext, request: RunRequest): Promis
 
 // ---------------------------------------------------------------- what a container leaves behind
 
-/** Every mounted v1 controller hierarchy (and the v2 one), by directory. */
-function cgroupHierarchies(): string[] {
+/**
+ * The hierarchies a container's cgroups are made in, as the runtime's driver
+ * finds them: v2, the one unified tree; v1, every mounted controller's
+ * hierarchy (and the controller-less v2 one), by directory.
+ */
+export function cgroupHierarchies(): string[] {
+  const driver = cgroupDriver();
+  if (driver.version === 2) return [driver.containersDir.parent];
   return readdirSync(cgroupRoot).map((entry) => path.join(cgroupRoot, entry));
 }
 
 /** The cgroup directories that exist for container `name`, in any hierarchy. */
 export function cgroupDirsOf(name: string): string[] {
   return cgroupHierarchies().map((dir) => path.join(dir, 'ctr-tui', name)).filter((dir) => existsSync(dir));
+}
+
+/** The memory and pids limits in container NAME's cgroup files, as the kernel reads them back (v1 or v2). */
+export function cgroupLimits(name: string): { memory: string; pids: string } {
+  const read = (...files: string[]) => {
+    for (const dir of cgroupDirsOf(name)) {
+      for (const file of files) if (existsSync(path.join(dir, file))) return readFileSync(path.join(dir, file), 'utf8').trim();
+    }
+    throw new Error(`no ${files.join(' or ')} for ${name} in ${JSON.stringify(cgroupDirsOf(name))}`);
+  };
+  return { memory: read('memory.limit_in_bytes', 'memory.max'), pids: read('pids.max') };
 }
 
 /** Host pids whose cgroup (in any hierarchy) is the container's. */

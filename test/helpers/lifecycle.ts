@@ -12,11 +12,13 @@ import type { ExecutionContext } from 'ava';
 import type { PsRow } from '../../src/cli/ps-command.js';
 import { journalFile } from '../../src/runtime/event-journal.js';
 import { Runtime, type ContainerInfo } from '../../src/runtime/runtime.js';
+import { cgroupDriver } from '../../src/runtime/container.js';
 import {
-  killCgroup, leftovers, repoRoot, runCli, startCli, type CliOptions, type CliProcess, type CliResult,
+  cgroupHierarchies, killCgroup, leftovers, repoRoot, runCli, startCli, type CliOptions, type CliProcess, type CliResult,
 } from './container.js';
 
-export const memoryCgroupRoot = '/sys/fs/cgroup/memory/ctr-tui';
+/** Where the runtime's driver makes containers' cgroups: v2 /sys/fs/cgroup/ctr-tui, v1 the memory hierarchy's ctr-tui. */
+export const containersCgroupDir = (): string => cgroupDriver().containersDir.dir;
 
 /** A writable place for state dirs: the sandbox's tmpfs /run, else the temp dir. */
 function stateParent(): string {
@@ -189,10 +191,10 @@ export function parentPid(pid: number): number | null {
 /** Container names that have a cgroup directory under ctr-tui/ in any hierarchy. */
 export function cgroupNames(): string[] {
   const found = new Set<string>();
-  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
-    const dir = path.join('/sys/fs/cgroup', hierarchy, 'ctr-tui');
+  for (const hierarchy of cgroupHierarchies()) {
+    const dir = path.join(hierarchy, 'ctr-tui');
     if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) found.add(`${hierarchy}/${entry.name}`);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) found.add(`${path.basename(hierarchy)}/${entry.name}`);
   }
   return [...found].sort();
 }
