@@ -98,6 +98,8 @@ function focusedField(lines: string[]): string | null {
  */
 async function focusField(screen: Screen, field: string): Promise<void> {
   for (let step = 0; step < 12; step++) {
+    // A frame may be half drawn when looked at (Ink redraws in pieces): wait for a whole one.
+    await screen.waitFor((lines) => focusedField(lines) !== null, 3000).catch(() => undefined);
     const current = focusedField(screen.text());
     if (current === field) return;
     if (current === null) throw new Error(`the new-container form is not shown:\n${screen.screen()}`);
