@@ -22,10 +22,12 @@ new=/newroot
 opts=trans=virtio,version=9p2000.L,msize=512000
 # The host's root does not change under the guest: let the guest cache it.
 mount -t 9p -o "$opts,ro,cache=loose" host "$new" || fail "mount of the host's root (9p tag host) failed"
-mount -t 9p -o "$opts,cache=loose" proj "$new$CTR_CHECKOUT" || fail "mount of the checkout on $CTR_CHECKOUT failed"
 for spec in tmp:1777 var/tmp:1777 run:0755 root:0700; do
   mount -t tmpfs -o "mode=${spec#*:}" tmpfs "$new/${spec%:*}" || fail "tmpfs on /${spec%:*} failed"
 done
+# After the tmpfs mounts: a checkout under /tmp, /run or /root (CI's may be) would be hidden by them.
+mkdir -p "$new$CTR_CHECKOUT" 2>/dev/null
+mount -t 9p -o "$opts,cache=loose" proj "$new$CTR_CHECKOUT" || fail "mount of the checkout on $CTR_CHECKOUT failed"
 mkdir -p "$new/run/vm-v2-out"
 mount -t 9p -o "$opts" out "$new/run/vm-v2-out" || fail "mount of the results share failed"
 for fs in proc sys dev; do
