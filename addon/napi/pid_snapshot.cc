@@ -54,13 +54,14 @@ std::vector<std::pair<int, int>> snapshot_pids(const std::vector<std::string>& p
   return pids;
 }
 
-void drain_fd(int fd) {
+int drain_fd(int fd) {
   char buf[4096];
   for (;;) {
     ssize_t got = read(fd, buf, sizeof buf);
     if (got > 0) continue;
     if (got < 0 && errno == EINTR) continue;
-    return;
+    // EAGAIN: drained (the fd is non-blocking); 0: end of file.
+    return got < 0 && errno != EAGAIN ? errno : 0;
   }
 }
 

@@ -13,7 +13,8 @@ namespace ctr {
 // files; a process that is gone before its status is read is left out.
 std::vector<std::pair<int, int>> snapshot_pids(const std::vector<std::string>& procs_files);
 
-// Reads and discards whatever is readable on a non-blocking fd.
-void drain_fd(int fd);
+// Reads and discards whatever is readable on a non-blocking fd. Returns 0, or
+// the errno of a read that failed otherwise than with EAGAIN.
+int drain_fd(int fd);
 
 }  // namespace ctr
