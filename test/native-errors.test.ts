@@ -219,21 +219,20 @@ function deepDir(base: string, length: number): string {
   return dir;
 }
 
-/** The default rootfs at a path of at least `length` bytes: a symlink to it at the end of nested dirs. */
+/** The default rootfs at a path of exactly `length` bytes: a symlink to it at the end of nested dirs. */
 function longRootfs(t: ExecutionContext, length: number): string {
   const base = mkdtempSync(path.join(tmpdir(), 'ctr-native-long-'));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
-  const rootfs = path.join(deepDir(base, length), 'rootfs');
+  const dir = deepDir(base, length - 200);
+  const rootfs = path.join(dir, `rootfs-${'r'.repeat(length - dir.length - 8)}`);
   symlinkSync(defaultRootfs, rootfs);
+  if (rootfs.length !== length) throw new Error(`longRootfs: ${rootfs.length} bytes, not ${length}`);
   return rootfs;
 }
 
-test('a rootfs path longer than the overlay options could hold (over 4096 bytes of them) still gets a writable layer of its own', async (t) => {
-  t.timeout(120_000);
-  // The old options named the rootfs twice: 2 x 2200 bytes passed a page, and the 1024 bytes they had.
-  const rootfs = longRootfs(t, 2200);
-  t.true(rootfs.length >= 2200 && rootfs.length < 4096);
-  const file = `ctr-native-long-${process.pid}`;
+/** Runs a container on `rootfs` that writes a file to its root; checks it stayed in its own layer. */
+async function writesToItsOwnLayer(t: ExecutionContext, rootfs: string): Promise<void> {
+  const file = `ctr-native-long-${process.pid}-${rootfs.length}`;
   t.teardown(() => rmSync(path.join(defaultRootfs, file), { force: true }));
   const name = uniqueName('nlng');
   const result = await runCli(['run', '--rm', '--no-net', '--name', name, '--rootfs', rootfs, '--', '/bin/sh', '-c',
@@ -242,6 +241,19 @@ test('a rootfs path longer than the overlay options could hold (over 4096 bytes 
   t.deepEqual(lines(result.stdout), ['mine', '1'], 'the root is an overlay');
   t.false(existsSync(path.join(defaultRootfs, file)), 'the shared rootfs was written to');
   t.deepEqual(leftovers(name), []);
+}
+
+test('a rootfs path longer than the overlay options could hold (over 4096 bytes of them) still gets a writable layer of its own', async (t) => {
+  t.timeout(120_000);
+  // The old options named the rootfs twice: 2 x 2200 bytes passed a page, and the 1024 bytes they had.
+  await writesToItsOwnLayer(t, longRootfs(t, 2200));
+});
+
+test('a rootfs path that cut the old options just before "workdir=" is not bound writable in place of the overlay', async (t) => {
+  t.timeout(120_000);
+  // "lowerdir=/proc/self/fd/N,upperdir=ROOTFS/upper,work" in 1024 bytes: the kernel refused the
+  // cut options (EINVAL), and the old code took that for "no overlay here" and bound the shared rootfs writable.
+  await writesToItsOwnLayer(t, longRootfs(t, 978));
 });
 
 test('a rootfs path the kernel cannot take (PATH_MAX) is refused in one line', async (t) => {
