@@ -113,6 +113,30 @@ test('addon: a pidfd for a dead process, and a release of a pid never spawned, n
   nativeFailure(t, () => native.pidfdSendSignal(devNull, 0), 'pidfd_send_signal', 'signal 0', 'EBADF');
 });
 
+test('addon: a watch the reactor cannot arm again ends, and its callback gets the epoll_ctl error', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ctr-native-watch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'f');
+  writeFileSync(file, '');
+  const fd = native.inotifyInit();
+  native.inotifyAdd(fd, file, native.inotifyFlags.modify);
+  const calls: Array<NativeError | undefined> = [];
+  const ended = new Promise<void>((resolve) => {
+    const id = native.watchReadable(fd, (error) => {
+      calls.push(error);
+      // Closed under the watch: re-arming it (EPOLL_CTL_MOD) after this callback fails.
+      if (!error) closeSync(fd);
+      else resolve();
+    }, true);
+    t.teardown(() => native.unwatch(id));
+  });
+  writeFileSync(file, 'x');
+  await ended;
+  t.is(calls.length, 2);
+  t.is(calls[0], undefined);
+  checkNative(t, calls[1], 'epoll_ctl(EPOLL_CTL_MOD)', `fd ${fd}`, 'EBADF');
+});
+
 /** A plan as src/runtime/container.ts makes one, with no cgroup or network: enough for the child to fail. */
 function plan(rootfs: string, argv: string[]): SpawnPlan {
   return {
@@ -175,12 +199,9 @@ test('ctr-exec into a dead pid: one line "ctr-exec: open /proc/PID/ns/cgroup: ..
   t.is(result.stderr, `ctr-exec: open /proc/${pid}/ns/cgroup: No such file or directory\n`);
 });
 
-test('ctr-monitor: a failure in the child is one protocol line the runtime turns into the addon\'s error, and one line in its log', async (t) => {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'ctr-native-errors-monitor-'));
-  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
-  const missing = path.join(stateDir, 'no-such-rootfs');
-  const monitor = spawn(monitorBinary, ['--state-dir', stateDir, '--rootfs', missing, '--hostname', 'h', '--session-keyring', `ctr-native-errors-${process.pid}`,
-    '--', '/bin/true'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** ctr-monitor with these arguments, told to go once it has cloned the init; its status, stdout and stderr once it is gone. */
+async function runMonitor(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const monitor = spawn(monitorBinary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   monitor.stdout.on('data', (d: Buffer) => {
@@ -190,6 +211,18 @@ test('ctr-monitor: a failure in the child is one protocol line the runtime turns
   monitor.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   // 'close': it has exited and its stdout and stderr are read to the end.
   const status = await new Promise<number | null>((resolve) => monitor.once('close', (code) => resolve(code)));
+  return { status, stdout, stderr };
+}
+
+function monitorArgs(stateDir: string, rootfs: string, extra: string[] = []): string[] {
+  return ['--state-dir', stateDir, '--rootfs', rootfs, '--hostname', 'h', '--session-keyring', `ctr-native-errors-${process.pid}`, ...extra, '--', '/bin/true'];
+}
+
+test('ctr-monitor: a failure in the child is one protocol line the runtime turns into the addon\'s error, and one line in its log', async (t) => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'ctr-native-errors-monitor-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const missing = path.join(stateDir, 'no-such-rootfs');
+  const { status, stdout, stderr } = await runMonitor(monitorArgs(stateDir, missing));
   t.is(status, 1);
   const [pidLine, errorLine, ...rest] = lines(stdout);
   t.regex(pidLine!, /^pid \d+$/);
@@ -197,6 +230,18 @@ test('ctr-monitor: a failure in the child is one protocol line the runtime turns
   t.is(errorLine, `error ENOENT\topen\t${missing}\topen ${missing}: No such file or directory`);
   checkNative(t, monitorError(errorLine!), 'open', missing, 'ENOENT');
   t.is(stderr, `ctr-monitor: open ${missing}: No such file or directory\n`);
+});
+
+test('ctr-monitor: an OOM kill count it cannot read is recorded as unknown (null) and said in its log, never as 0', async (t) => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'ctr-native-errors-monitor-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const countFile = `/sys/fs/cgroup/ctr-no-such-container-${process.pid}/memory.oom_control`;
+  const { status, stdout, stderr } = await runMonitor(monitorArgs(stateDir, defaultRootfs, ['--oom-count-file', countFile]));
+  t.is(status, 0, stderr);
+  t.deepEqual(lines(stdout).slice(1), ['started']);
+  const exit = JSON.parse(readFileSync(path.join(stateDir, 'exit.json'), 'utf8')) as Record<string, unknown>;
+  t.like(exit, { code: 0, signal: null, oomKills: null });
+  t.is(stderr, `ctr-monitor: open ${countFile}: No such file or directory (the OOM kill count is unknown)\n`);
 });
 
 test('run -d with a missing command: one line naming exec and the command, exit status 127, nothing left', async (t) => {
