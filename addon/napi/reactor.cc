@@ -107,7 +107,7 @@ class Reactor {
 
   // Ends a watch whose call failed and hands the failure to its callback
   // (an exit watch's pidfd is the reactor's, and is closed).
-  void fail_watch(uint64_t id, const char* call, int err) {
+  void fail_watch(uint64_t id, const char* call, int err, const std::string& path = "") {
     std::unique_lock<std::mutex> lock(mutex_);
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
@@ -117,7 +117,7 @@ class Reactor {
     watches_.erase(it);
     lock.unlock();
     if (watch.kind == Kind::Exit) close(watch.fd);
-    auto* failure = new WatchFailure{watch.kind, call, "fd " + std::to_string(watch.fd), err};
+    auto* failure = new WatchFailure{watch.kind, call, path.empty() ? "fd " + std::to_string(watch.fd) : path, err};
     if (watch.callback.NonBlockingCall(failure, [](Napi::Env env, Napi::Function cb, WatchFailure* f) {
           Napi::Value error = native_error(env, f->call, f->path, f->err).Value();
           Kind kind = f->kind;
@@ -288,7 +288,12 @@ class Reactor {
       fail_watch(id, "read", err);
       return;
     }
-    auto pids = snapshot_pids(procs);
+    SnapshotFailure failure;
+    auto pids = snapshot_pids(procs, &failure);
+    if (failure.err) {
+      fail_watch(id, failure.call.c_str(), failure.err, failure.path);
+      return;
+    }
     lock.lock();
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
