@@ -90,12 +90,13 @@ function scriptJson(value: unknown): string {
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function playerAssets(): { js: string; css: string; licence: string; version: string } {
-  const pkgFile = require.resolve('asciinema-player/package.json');
-  const dir = path.dirname(pkgFile);
-  const version = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version;
+  // The package exports its bundle files (not its package.json): the package is two levels up.
+  const js = require.resolve('asciinema-player/dist/bundle/asciinema-player.min.js');
+  const dir = path.resolve(path.dirname(js), '..', '..');
+  const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   return {
-    js: readFileSync(path.join(dir, 'dist/bundle/asciinema-player.min.js'), 'utf8'),
-    css: readFileSync(path.join(dir, 'dist/bundle/asciinema-player.css'), 'utf8'),
+    js: readFileSync(js, 'utf8'),
+    css: readFileSync(require.resolve('asciinema-player/dist/bundle/asciinema-player.css'), 'utf8'),
     licence: readFileSync(path.join(dir, 'LICENSE'), 'utf8'),
     version,
   };

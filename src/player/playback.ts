@@ -63,10 +63,10 @@ export class Playback {
     return true;
   }
 
-  /** To the start of the current chapter, or the one before when just past its start (as players do). */
+  /** To the start of the current chapter, or the one before when within half a second of its start (as players do). */
   prevMarker(): boolean {
     const t = this.time;
-    const before = this.markers.filter((m) => m.time < t - 1);
+    const before = this.markers.filter((m) => m.time < t - 0.5);
     const target = before.at(-1);
     this.rebase(target ? target.time : 0);
     return true;

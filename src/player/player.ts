@@ -52,7 +52,7 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       let out = full ? '\x1b[0m\x1b[2J' : '';
       for (let y = 0; y < height; y++) {
         const line = lines[y] ?? '';
-        if (!full && drawn[y] === line) continue;
+        if (!full && (drawn[y] ?? '') === line) continue;
         out += `\x1b[${y + 1};1H${line}\x1b[0m\x1b[K`;
       }
       drawn = lines;
@@ -61,8 +61,9 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       const state = playback.ended && !playback.playing ? '■' : playback.playing ? '▶' : '❚❚';
       const chapter = markerAt(cast, t);
       const { width: w, height: h } = cast.header;
-      const crop = cols < w || height < h ? `  [${w}x${h} recording cropped to ${Math.min(cols, w)}x${Math.min(height, h)}]` : '';
-      const left = ` ${state} ${clockTime(t)} / ${clockTime(cast.duration)}  ${playback.speed}x${chapter ? `  ${chapter.label}` : ''}${crop}`;
+      // The crop note before the chapter: a narrow status line cuts the chapter's end first.
+      const crop = cols < w || height < h ? `  [${w}x${h} cropped to ${Math.min(cols, w)}x${Math.min(height, h)}]` : '';
+      const left = ` ${state} ${clockTime(t)} / ${clockTime(cast.duration)}  ${playback.speed}x${crop}${chapter ? `  ${chapter.label}` : ''}`;
       const hints = footerText(footerHints(KEYS, Math.max(0, cols - [...left].length - 3), 'player'));
       out += `\x1b[${rows};1H\x1b[0;7m${fit(hints ? `${left}${' '.repeat(Math.max(2, cols - [...left].length - [...hints].length - 1))}${hints} ` : left, cols)}\x1b[0m`;
       output.write(out);
