@@ -123,6 +123,22 @@ test.serial('plays a plain asciicast (no state track, an unknown code) to its en
   assertRestored(t, screen);
 });
 
+test.serial('a last line cut short: played up to it, and one warning line once the terminal is back', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'cut.cast');
+  writeFileSync(file, simpleCast() + '[3.5, "o", "cut sho');
+  const screen = play(t, file, 60, 14);
+  await screen.waitFor((lines) => /■ 0:03 \/ 0:03/.test(lines.at(-1) ?? ''), START_MS, 'the end of what is complete');
+  t.false(screen.screen().includes('cut sho'));
+  screen.press('q');
+  t.is((await screen.exited).exitCode, 0);
+  assertRestored(t, screen);
+  const out = screen.output();
+  const warning = `ctr-tui: warning: ${file}:11: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s\r\n`;
+  t.true(out.endsWith(warning), JSON.stringify(out.slice(-200)));
+  t.true(out.lastIndexOf('\x1b[?1049l') < out.indexOf(warning), 'said after the screen is back');
+});
+
 test.serial('plays a real recording: the dashboard recorded on a pty', async (t) => {
   const dir = tempDir(t);
   const stateDir = mkdtempSync(path.join(dir, 'state-'));
