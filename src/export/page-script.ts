@@ -59,7 +59,10 @@ export const PAGE_SCRIPT = String.raw`
   } else {
     var W = 900, H = 260, L = 64, R = 12, T = 12, B = 28;
     var duration = Math.max(page.duration, 0.001);
-    var top = page.maxBytes * 1.08;
+    // A round step (1, 2 or 5 times a power of ten, in MiB) for four or five grid lines.
+    var MiB = 1048576, raw = (page.maxBytes * 1.05) / 4 / MiB, pow = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 0.001))));
+    var step = [1, 2, 5, 10].map(function (m) { return m * pow; }).filter(function (s) { return s >= raw; })[0] * MiB;
+    var top = Math.ceil((page.maxBytes * 1.05) / step) * step;
     xOf = function (t) { return L + (t / duration) * (W - L - R); };
     tOf = function (x) { return Math.min(duration, Math.max(0, ((x - L) / (W - L - R)) * duration)); };
     var yOf = function (b) { return T + (1 - b / top) * (H - T - B); };
@@ -74,10 +77,10 @@ export const PAGE_SCRIPT = String.raw`
       (parent || svg).appendChild(e);
       return e;
     }
-    function mib(b) { return (b / 1048576).toFixed(b < 10485760 ? 1 : 0) + ' MiB'; }
+    function mib(b) { return (b / 1048576).toFixed(b > 0 && b < 10485760 ? 1 : 0) + ' MiB'; }
     // Axes and grid.
-    for (var g = 0; g <= 4; g++) {
-      var b = (top / 4) * g, y = yOf(b);
+    for (var b = 0; b <= top + 1; b += step) {
+      var y = yOf(b);
       el('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'grid' });
       el('text', { x: L - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }).textContent = mib(b);
     }
