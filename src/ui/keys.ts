@@ -147,8 +147,8 @@ export const KEYS: KeyTable = [
   { key: '[', match: char('['), action: 'prev-marker', description: 'previous marker (chapter)', when: ['player'], section: 'Player', hint: { key: '[/]', label: 'chapter', rank: 1 } },
   { key: ']', match: char(']'), action: 'next-marker', description: 'next marker (chapter)', when: ['player'], section: 'Player' },
   { key: '.', match: char('.'), action: 'step', description: 'one step (while paused)', when: ['player'], section: 'Player', hint: { label: 'step', rank: 4 } },
-  { key: '+', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
-  { key: '-', match: char('-', '_'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
+  { key: '+/=', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
+  { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
   { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
 ];
 
