@@ -260,9 +260,14 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   player: 'player (ctr-tui play)',
 };
 
-/** The bindings of some contexts only (the dashboard's help does not list the player's keys). */
+/** The bindings of some contexts only. */
 export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): KeyTable {
   return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
+}
+
+/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play). */
+export function dashboardHelpTable(table: KeyTable): KeyTable {
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player'));
 }
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
