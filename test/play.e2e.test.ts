@@ -134,7 +134,7 @@ test.serial('a last line cut short: played up to it, and one warning line once t
   t.is((await screen.exited).exitCode, 0);
   assertRestored(t, screen);
   const out = screen.output();
-  const warning = `ctr-tui: warning: ${file}:11: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s\r\n`;
+  const warning = `ctr-tui: warning: ${file}:12: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s\r\n`;
   t.true(out.endsWith(warning), JSON.stringify(out.slice(-200)));
   t.true(out.lastIndexOf('\x1b[?1049l') < out.indexOf(warning), 'said after the screen is back');
 });

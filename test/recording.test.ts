@@ -22,7 +22,7 @@ test('parses o, i, r and m events, skips unknown codes and unknown state types',
   t.is(cast.header.width, 40);
   t.is(cast.header.height, 10);
   t.false(cast.header.stateTrack);
-  t.deepEqual(cast.events.map((e) => e.code), ['o', 'm', 'o', 'i', 'm', 'o', 'o']);
+  t.deepEqual(cast.events.map((e) => e.code), ['o', 'm', 'o', 'i', 'm', 'r', 'o', 'o']);
   t.deepEqual(cast.markers, [{ time: 0.8, label: 'first chapter' }, { time: 2, label: 'second chapter' }]);
   t.deepEqual(cast.state, [], 'an s line of an unknown type is skipped');
   t.is(cast.duration, 3);
@@ -83,6 +83,13 @@ test('seeking through keyframes shows exactly what playing straight through show
     t.is(screenOf(seeker.term), screenOf(straight), `at ${at} s`);
     straight.dispose();
   }
+  // A resize ("r") is replayed in order, and undone by a seek back before it.
+  const small = new VirtualScreen(await ScreenIndex.build(parseCast(simpleCast()), { interval: 0.5 }));
+  await small.seek(2.5);
+  t.deepEqual([small.term.cols, small.term.rows], [50, 12]);
+  await small.seek(1);
+  t.deepEqual([small.term.cols, small.term.rows], [40, 10]);
+  small.dispose();
   // Stepping: one frame at a time.
   await seeker.seek(10.1);
   t.is(await seeker.step(), 11.1);
@@ -182,14 +189,14 @@ test('a missing file and a directory: one line each', async (t) => {
 test('a last line cut short (a recorder killed mid-write) plays with one warning line', async (t) => {
   const text = simpleCast() + '[3.5, "o", "cut of';
   const cast = parseCast(text, 'cut.cast');
-  t.is(cast.events.length, 7, 'everything before the cut');
-  t.deepEqual(cast.warnings, ['cut.cast:11: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s']);
+  t.is(cast.events.length, 8, 'everything before the cut');
+  t.deepEqual(cast.warnings, ['cut.cast:12: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s']);
   // export: the page is written, the warning said once.
   const file = path.join(dir, 'cut.cast');
   writeFileSync(file, text);
   const result = await runCli(['export', file], { timeoutMs: 30_000 });
   t.is(result.code, 0, result.stderr);
-  t.is(result.stderr, `ctr-tui: warning: ${file}:11: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s\n`);
+  t.is(result.stderr, `ctr-tui: warning: ${file}:12: the last line is cut short (the recorder stopped mid-write): played up to 3.0 s\n`);
   t.is(result.stdout, `${path.join(dir, 'cut.html')}\n`);
   t.false(readFileSync(path.join(dir, 'cut.html'), 'utf8').includes('cut of'), 'the cut line is left out of the page');
 });

@@ -60,7 +60,8 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       const t = playback.time;
       const state = playback.ended && !playback.playing ? '■' : playback.playing ? '▶' : '❚❚';
       const chapter = markerAt(cast, t);
-      const { width: w, height: h } = cast.header;
+      // The recording's size now (an "r" event may have changed it).
+      const { cols: w, rows: h } = virtual.term;
       // The crop note before the chapter: a narrow status line cuts the chapter's end first.
       const crop = cols < w || height < h ? `  [${w}x${h} cropped to ${Math.min(cols, w)}x${Math.min(height, h)}]` : '';
       const left = ` ${state} ${clockTime(t)} / ${clockTime(cast.duration)}  ${playback.speed}x${crop}${chapter ? `  ${chapter.label}` : ''}`;

@@ -150,6 +150,7 @@ export function simpleCast(): string {
     [1.0, 'o', 'line two\r\n'],
     [1.5, 'i', 'typed'],
     [2.0, 'm', 'second chapter'],
+    [2.1, 'r', '50x12'],
     [2.2, 'o', 'line three, chapter two\r\n'],
     [2.5, 's', { type: 'unknown-type', x: 1 }],
     [3.0, 'o', 'the end\r\n'],
