@@ -150,6 +150,7 @@ const bad: { name: string; text: string; line: number; says: RegExp }[] = [
   { name: 'bad-time.cast', text: '{"version": 2, "width": 80, "height": 24}\n["soon", "o", "a"]\n', line: 2, says: /the time "soon"/ },
   { name: 'bad-resize.cast', text: '{"version": 2, "width": 80, "height": 24}\n[1, "r", "big"]\n', line: 2, says: /"COLSxROWS"/ },
   { name: 'empty.cast', text: '', line: 1, says: /empty file/ },
+  { name: 'no-newline.bin', text: 'PNG'.padEnd(1_500_000, '\u0001'), line: 1, says: /no end of the header line in the first 1 MiB/ },
   // Cut mid-JSON but ending with a newline: not what a killed recorder leaves, so an error.
   { name: 'bad-last-line.cast', text: '{"version": 2, "width": 80, "height": 24}\n[0.1, "o", "a"]\n[0.2, "o", "b\n', line: 3, says: /not JSON/ },
 ];

@@ -37,8 +37,24 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       const { cols, rows } = size();
       output.write(`\x1b[${rows};1H\x1b[0;7m${fit(text, cols)}\x1b[0m`);
     };
-    status(` indexing ${cast.file}…`);
-    const index = await ScreenIndex.build(cast, { onProgress: (done) => status(` indexing ${cast.file}… ${Math.round(done * 100)}%`) });
+    status(` indexing ${cast.file}… (q quits)`);
+    // A long recording takes a second or two to index: q works meanwhile.
+    const stop = new AbortController();
+    const onEarlyKey = (data: Buffer | string) => {
+      for (const { input, key } of parseKeys(typeof data === 'string' ? data : data.toString('utf8'))) {
+        if (dispatchKey(KEYS, input, key, 'player') === 'quit') stop.abort();
+      }
+    };
+    io.input.on('data', onEarlyKey);
+    let index: ScreenIndex;
+    try {
+      index = await ScreenIndex.build(cast, { signal: stop.signal, onProgress: (done) => status(` indexing ${cast.file}… ${Math.round(done * 100)}% (q quits)`) });
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      throw error;
+    } finally {
+      io.input.off('data', onEarlyKey);
+    }
     screen = new VirtualScreen(index);
     const virtual = screen;
     const playback = new Playback(cast.duration, cast.markers);

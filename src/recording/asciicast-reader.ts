@@ -105,6 +105,10 @@ export class CastParser {
 
   constructor(readonly file: string) {}
 
+  get hasHeader(): boolean {
+    return this.header !== null;
+  }
+
   /** One complete line (without its newline). */
   line(text: string): void {
     this.lineNo++;
@@ -215,6 +219,8 @@ export function parseCast(text: string, file = '<recording>'): Cast {
   return parser.end(text.slice(start));
 }
 
+const HEADER_MAX = 1 << 20;
+
 /** Reads a recording from disk as a stream. A missing file is a UsageError too. */
 export async function readCast(file: string): Promise<Cast> {
   const parser = new CastParser(file);
@@ -230,8 +236,13 @@ export async function readCast(file: string): Promise<Cast> {
         start = nl + 1;
       }
       rest = text.slice(start);
+      // A header is a short line: a megabyte with no newline yet is some other kind of file.
+      if (!parser.hasHeader && start === 0 && rest.length > HEADER_MAX) {
+        throw new CastFormatError(file, 1, `not an asciicast recording: no end of the header line in the first ${HEADER_MAX >> 20} MiB`);
+      }
     }
   } catch (error) {
+    if (error instanceof CastFormatError) throw error;
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') throw new UsageError(`no such file: ${file}`);
     if (e.code === 'EISDIR') throw new UsageError(`${file} is a directory, not a recording`);

@@ -32,6 +32,8 @@ export interface IndexOptions {
   maxBytes?: number;
   /** Called now and then with the share of the recording indexed, 0..1. */
   onProgress?: (done: number) => void;
+  /** Stops the build (it then rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 type Terminal = InstanceType<typeof xterm.Terminal>;
@@ -89,6 +91,7 @@ export class ScreenIndex {
         const due = event.time - lastKey >= interval || bytes >= maxBytes;
         // A keyframe before this event (which has a later time), once enough has passed.
         if (due && i > from && events[i - 1]!.time < event.time) {
+          options.signal?.throwIfAborted();
           await apply(term, events, from, i);
           from = i;
           keyframes.push({ time: events[i - 1]!.time, next: i, cols: term.cols, rows: term.rows, screen: serialize() });
