@@ -226,3 +226,28 @@ test('export never overwrites without -f', async (t) => {
   t.is(noDir.code, 2);
   t.regex(noDir.stderr, /^ctr-tui: no such directory: .*no\/such\/dir \(for -o .*\)\n$/);
 });
+
+test('the player draws a screen with its colours and attributes, cropped to the terminal', async (t) => {
+  const { renderRows } = await import('../src/player/screen-render.js');
+  const write = (term: InstanceType<typeof xterm.Terminal>, data: string) => new Promise<void>((resolve) => term.write(data, resolve));
+  const source = new xterm.Terminal({ cols: 30, rows: 3, allowProposedApi: true });
+  await write(source, '\x1b[1;31mred bold\x1b[0m \x1b[38;5;200m256\x1b[0m \x1b[48;2;1;2;3mrgb\x1b[0m 漢字\r\n\x1b[7minverse\x1b[0m\r\nwide at the edge: 漢');
+  const rows = renderRows(source, 19, 3);
+  const copy = new xterm.Terminal({ cols: 19, rows: 3, allowProposedApi: true });
+  await write(copy, rows.join('\r\n'));
+  const line = (term: typeof copy, y: number) => term.buffer.active.getLine(y)!.translateToString(true);
+  t.is(line(copy, 0), 'red bold 256 rgb 漢');
+  t.is(line(copy, 1), 'inverse');
+  t.is(line(copy, 2), 'wide at the edge:', 'a wide character cut by the crop is a (trimmed) space');
+  t.is(copy.buffer.active.getLine(2)!.translateToString(false), 'wide at the edge:  ');
+  const cell = (x: number, y: number) => copy.buffer.active.getLine(y)!.getCell(x)!;
+  t.true(cell(0, 0).isBold() !== 0);
+  t.is(cell(0, 0).getFgColor(), 1);
+  t.is(cell(9, 0).getFgColor(), 200);
+  t.true(cell(13, 0).isBgRGB());
+  t.is(cell(13, 0).getBgColor(), 0x010203);
+  t.true(cell(0, 1).isInverse() !== 0);
+  t.is(cell(8, 0).isFgDefault(), true, 'attributes end where they ended');
+  source.dispose();
+  copy.dispose();
+});
