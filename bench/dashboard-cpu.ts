@@ -194,7 +194,7 @@ export interface ProfileSummary {
   inclusive: ProfileLine[];
 }
 
-/** "ink", "@xterm/headless", "src/cli/dashboard/feed.ts", or null for node's internals and the like. */
+/** "ink", "@xterm/headless", "src/dashboard/live-source.ts", or null for node's internals and the like. */
 function placeOf(url: string): string | null {
   const file = url.replace(/^file:\/\//, '');
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(file);

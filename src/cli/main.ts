@@ -6,6 +6,7 @@ import { registerExec } from './exec-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
 import { registerPs } from './ps-command.js';
+import { registerRecord } from './record-command.js';
 import { registerRootfs } from './rootfs-command.js';
 import { registerStats } from './stats-command.js';
 import { registerRun } from './run-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerEvents(program);
   registerRootfs(program);
+  registerRecord(program);
   return program;
 }
 

@@ -22,6 +22,8 @@ export interface DashboardActions {
   /** Give the whole terminal to a shell in the container (unmount Ink, or render null, meanwhile). */
   attach(name: string): void;
   quit(): void;
+  /** R: start recording the session (a .cast file), or stop the running recording. */
+  record?(): void;
   /**
    * The split view opened on a container, with the size its pty should have, or closed (null).
    * Feed the pty's screen back through AppProps.terminal.
@@ -109,6 +111,9 @@ export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = D
       switch (action) {
         case 'quit':
           actions.quit();
+          return;
+        case 'record':
+          actions.record?.();
           return;
         case 'attach':
           if (current) actions.attach(current.name);

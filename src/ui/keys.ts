@@ -33,6 +33,7 @@ export type ActionName =
   | 'sort'
   | 'help'
   | 'quit'
+  | 'record'
   | 'focus'
   | 'close'
   | 'confirm'
@@ -114,6 +115,7 @@ export const KEYS: KeyTable = [
   // Reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
   // dashboard must restore the screen on its way out, and a split terminal wants its Ctrl-C).
   { key: 'Ctrl-C', match: (input, key) => key.ctrl && input === 'c', action: 'quit', description: 'quit, too', when: DASHBOARD, section: 'View' },
+  { key: 'R', match: char('R'), action: 'record', description: 'start or stop recording this session', when: DASHBOARD, section: 'View', hint: { label: 'record', rank: 12 } },
   { key: 'q', match: char('q'), action: 'quit', description: 'quit the dashboard', when: DASHBOARD, section: 'View', hint: { label: 'quit', rank: 0 } },
 
   { key: 'Enter', match: enter, action: 'filter-accept', description: 'keep the filter', when: ['filter'], section: 'Filter prompt', hint: { label: 'keep', rank: 0 } },
