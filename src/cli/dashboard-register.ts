@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../runtime/errors.js';
+import { checkRecordingTarget } from '../recording/cast-writer.js';
 import { openRuntime } from './context.js';
 
 interface DashboardCliOptions {
@@ -23,6 +24,7 @@ export function registerDashboard(program: Command): void {
     .action(async (unknown: string[], options: DashboardCliOptions, command: Command) => {
       // As the default command it receives any word that is not a command.
       if (unknown.length) throw new UsageError(`unknown command "${unknown[0]}": see ctr-tui --help`);
+      if (options.record) checkRecordingTarget(options.record, options);
       const runtime = await openRuntime(command, 'dashboard');
       const { runDashboard } = await import('../dashboard/run-dashboard.js');
       await runDashboard(runtime, {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkRecordingTarget } from '../recording/cast-writer.js';
 import { openRuntime } from './context.js';
 
 interface RecordOptions {
@@ -27,6 +28,7 @@ export function registerRecord(program: Command): void {
     .passThroughOptions()
     .action(async (args: string[], options: RecordOptions, command: Command) => {
       const recording = { file: options.output, title: options.title, input: options.input, force: options.force };
+      if (recording.file) checkRecordingTarget(recording.file, recording);
       const runtime = await openRuntime(command, 'record');
       if (args.length === 0) {
         const { runDashboard } = await import('../dashboard/run-dashboard.js');

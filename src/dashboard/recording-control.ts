@@ -36,7 +36,8 @@ export class RecordingControl {
     });
     this.recorder = recorder;
     this.untap = tapTerminal(recorder);
-    this.store.setState((s) => ({ ...s, recording: { startedAt: Date.now() } }));
+    // The last recording's "recorded to" banner would hide the title bar: it goes.
+    this.store.setState((s) => ({ ...s, recording: { startedAt: Date.now() }, banner: s.banner?.level === 'info' ? null : s.banner }));
     // Ink draws only what changed: draw the whole screen again so that the file starts with it.
     this.redraw();
   }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchownSync, fdatasyncSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchownSync, fdatasyncSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RuntimeError, UsageError } from '../runtime/errors.js';
@@ -15,6 +15,15 @@ export interface CastHeaderOptions {
 export interface CastOpenOptions {
   /** Replace an existing file; without it an existing file is an error and is left alone. */
   force?: boolean;
+}
+
+/**
+ * Refuses, before anything else is done, a target that exists (without `force`) or whose
+ * directory does not: the same lines as open() would give, with nothing made yet.
+ */
+export function checkRecordingTarget(file: string, options: CastOpenOptions = {}): void {
+  if (!options.force && existsSync(file)) throw new UsageError(`${file} already exists: give another name with -o FILE, or -f to overwrite it`);
+  if (!existsSync(path.dirname(path.resolve(file)))) throw new UsageError(`cannot record to ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`);
 }
 
 /** How often written lines are flushed to the disk (fdatasync) while recording. */
