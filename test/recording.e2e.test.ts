@@ -109,7 +109,7 @@ function checkOomSession(t: ExecutionContext, cast: Cast, name: string): void {
   t.log(`markers: ${JSON.stringify(labels)}`);
   t.true(labels.includes(`${name} created`), 'a created marker');
   t.true(labels.some((l) => l.startsWith(`${name} started (pid `)), 'a started marker');
-  t.true(labels.some((l) => new RegExp(`^OOM kill in ${name}: hungry \\(pid \\d+\\) hit the 32 MiB`).test(l)), 'an OOM kill marker naming hungry');
+  t.true(labels.some((l) => new RegExp(`^OOM kill in ${name}: hungry \\(pid \\d+\\) hit the 32 MiB`).test(l)), `an OOM kill marker naming hungry: ${JSON.stringify(labels)}`);
   t.true(labels.some((l) => l.startsWith(`${name} exited (`)), 'an exited marker');
 
   const events = stateLines(cast, 'event').map((l) => l.event).filter((e) => e.name === name);

@@ -1,0 +1,99 @@
+// What recording costs: the real dashboard on a pty (120x40) watching 10 idle
+// containers, once as it is and once with --record (the asciicast file with
+// its state track), measured as bench/dashboard-cpu.ts measures (the
+// dashboard process's own utime + stime from /proc). Target: recording costs
+// at most 1.2x the dashboard's CPU without it.
+//
+// And the file's size per minute with 10 containers, extrapolated from the
+// length of the recorded run (said so in the output): the terminal output
+// (o lines) and the state track (s lines: a sample a second, a snapshot every
+// 10 s), separately.
+//
+//   node --import=tsx bench/recording.ts     (as root; best under npm run bench's sandbox)
+//
+// Environment: BENCH_CONTAINERS=10  BENCH_SETTLE_MS=3000  BENCH_MEASURE_MS=20000  BENCH_IDLE_AFTER_MS=40000  BENCH_IDLE_MS=20000
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { benchDashboardCpu, type DashboardCpuResult } from './dashboard-cpu.js';
+
+export const TARGET_RATIO = 1.2;
+
+export interface RecordingBenchResult {
+  containers: number;
+  without: DashboardCpuResult;
+  with: DashboardCpuResult;
+  /** with / without, over the idle window and over the filling window. */
+  idleRatio: number;
+  fillingRatio: number;
+  /** The recorded run's length, and its file's size extrapolated to a minute. */
+  recordedSeconds: number;
+  bytesPerMinute: number;
+  outputBytesPerMinute: number;
+  stateBytesPerMinute: number;
+}
+
+/** Bytes of the o lines and of the s lines (and the rest) of a .cast file, and its length in seconds. */
+export function castComposition(text: string): { output: number; state: number; other: number; seconds: number } {
+  const sizes = { output: 0, state: 0, other: 0, seconds: 0 };
+  for (const line of text.split('\n').slice(1)) {
+    if (!line) continue;
+    const [t, code] = JSON.parse(line) as [number, string];
+    const bytes = Buffer.byteLength(line) + 1;
+    if (code === 'o') sizes.output += bytes;
+    else if (code === 's') sizes.state += bytes;
+    else sizes.other += bytes;
+    sizes.seconds = t;
+  }
+  return sizes;
+}
+
+export async function benchRecording(options: { containers?: number; settleMs?: number; measureMs?: number; idleAfterMs?: number; idleMs?: number; log?: (line: string) => void } = {}): Promise<RecordingBenchResult> {
+  const { containers = 10, settleMs = 3000, measureMs = 20_000, idleAfterMs = 40_000, idleMs = 20_000, log = (line: string) => console.error(line) } = options;
+  const common = { sizes: [containers], settleMs, measureMs, idleAfterMs, idleMs, profile: 'never' as const, cli: 'dist' as const, log };
+  const dir = mkdtempSync(path.join(tmpdir(), 'ctr-tui-bench-rec-'));
+  try {
+    const file = path.join(dir, 'bench.cast');
+    log('recording: the dashboard without recording');
+    const [without] = await benchDashboardCpu(common);
+    log('recording: the dashboard with --record');
+    const [recorded] = await benchDashboardCpu({ ...common, dashboardArgs: ['--record', file] });
+    const text = readFileSync(file, 'utf8');
+    const parts = castComposition(text);
+    const perMinute = (bytes: number) => Math.round((bytes / parts.seconds) * 60);
+    return {
+      containers,
+      without: without!,
+      with: recorded!,
+      idleRatio: recorded!.cpuPercentOfOneCore / Math.max(0.01, without!.cpuPercentOfOneCore),
+      fillingRatio: recorded!.fillingPercent / Math.max(0.01, without!.fillingPercent),
+      recordedSeconds: Math.round(parts.seconds),
+      bytesPerMinute: perMinute(statSync(file).size),
+      outputBytesPerMinute: perMinute(parts.output),
+      stateBytesPerMinute: perMinute(parts.state),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatRecording(r: RecordingBenchResult): string {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const verdict = r.idleRatio <= TARGET_RATIO ? 'met' : 'OVER';
+  return [
+    `  ${r.containers} containers, idle: ${r.without.cpuPercentOfOneCore.toFixed(2)} % of one core without recording, ${r.with.cpuPercentOfOneCore.toFixed(2)} % with: ${r.idleRatio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x: ${verdict}); frames/s ${r.without.framesPerSecond} and ${r.with.framesPerSecond}`,
+    `       while the graphs fill: ${r.without.fillingPercent.toFixed(2)} % and ${r.with.fillingPercent.toFixed(2)} %: ${r.fillingRatio.toFixed(2)}x`,
+    `  file size with ${r.containers} containers: ${kb(r.bytesPerMinute)} per minute (terminal output ${kb(r.outputBytesPerMinute)}, state track ${kb(r.stateBytesPerMinute)}), extrapolated from a ${r.recordedSeconds} s recording`,
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const env = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+  console.log(`recording: dashboard CPU without and with --record, 120x40, 10 idle containers; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  const result = await benchRecording({
+    containers: env('BENCH_CONTAINERS'), settleMs: env('BENCH_SETTLE_MS'), measureMs: env('BENCH_MEASURE_MS'), idleAfterMs: env('BENCH_IDLE_AFTER_MS'), idleMs: env('BENCH_IDLE_MS'),
+  });
+  console.log(formatRecording(result));
+  process.exit(0);
+}
