@@ -66,9 +66,9 @@ export class SessionRecorder {
         this.writer.marker(markerLabel(event));
         this.state({ type: 'event', event });
       }),
-      tick: () => this.safely(() => {
+      tick: (tick) => this.safely(() => {
         const state = this.store.getSnapshot();
-        this.state(sampleLine(state));
+        this.state(sampleLine(state, new Set(tick.samples.map((sample) => sample.name))));
         if (this.writer.elapsed() - this.lastSnapshot >= snapshotEveryS) this.snapshot();
       }),
     });

@@ -54,8 +54,10 @@ export interface SampleContainer {
 
 /**
  * Every sampling tick of the dashboard's source (1 s, 200 ms while some container's memory
- * moves): every container as the dashboard showed it after the tick. `host` is the host panel's
- * figures (the last ones sampled, every 3 s), null before the first.
+ * moves): every container sampled at that tick (the running ones), as the dashboard showed it
+ * after the tick. A container that is not running is not sampled: its state changes are in the
+ * event lines. `host` is the host panel's figures (the last ones sampled, every 3 s), null
+ * before the first.
  */
 export interface SampleLine {
   type: 'sample';
@@ -82,10 +84,11 @@ export function markerLabel(event: RuntimeEvent): string {
   return event.kind === 'oom-kill' ? describeEvent(event) : `${event.name} ${describeEvent(event)}`;
 }
 
-export function sampleLine(state: DashboardState): SampleLine {
+/** The sample line of a tick: the containers named in `sampled` (all of them when not given). */
+export function sampleLine(state: DashboardState, sampled?: ReadonlySet<string>): SampleLine {
   return {
     type: 'sample',
-    containers: state.containers.map((c) => ({
+    containers: state.containers.filter((c) => !sampled || sampled.has(c.name)).map((c) => ({
       name: c.name,
       state: c.state,
       memory: { current: c.memory.current, peak: c.memory.peak, limit: c.memory.limit },
