@@ -7,7 +7,7 @@
 // One at a time: each drives a full-screen Node process and real containers.
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   assertSandboxed, cgroupDirsOf, cliArgv, killCgroup, processesIn, repoRoot, runCli, uniqueName, waitUntil,
@@ -271,6 +271,10 @@ test.serial('R starts and stops a recording: ● REC in the title bar, then a ba
   t.is(refused.code, 2);
   t.regex(refused.stderr, /^ctr-tui: .*already exists: give another name with -o FILE, or -f to overwrite it\n$/);
   t.is(statSync(existing).size, before);
+  const nowhere = await runCli(['--state-dir', stateDir, 'record', '-o', path.join(dir, 'no/such/dir/x.cast')], { timeoutMs: 30_000 });
+  t.is(nowhere.code, 2);
+  t.regex(nowhere.stderr, /^ctr-tui: cannot record to .*x\.cast: the directory .*no\/such\/dir does not exist\n$/);
+  t.false(existsSync(path.join(dir, 'no')));
 });
 
 // ---------------------------------------------------------------- record -- run ...

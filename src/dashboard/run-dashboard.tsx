@@ -8,6 +8,7 @@ import { createStore } from '../ui/store.js';
 import { App, type DashboardActions } from '../ui/App.js';
 import { TERMINAL_ESCAPE } from '../ui/keys.js';
 import { initialUiState, type UiState } from '../ui/ui-state.js';
+import { recordingSign } from '../ui/recording.js';
 import { RuntimeError } from '../runtime/errors.js';
 import type { RecordingOptions } from '../recording/recorder.js';
 import { attachFullScreen } from './attach.js';
@@ -42,6 +43,23 @@ export async function runDashboard(runtime: Runtime, options: DashboardOptions =
     ink.unmount();
     process.stdout.write('\x1b[H\x1b[2J');
     mount();
+  });
+  // The REC sign's clock: redrawn alone every second, a few bytes, where a whole frame would
+  // cost as much as the rest of an idle dashboard (see bench/recording.ts).
+  let signTimer: NodeJS.Timeout | undefined;
+  const drawSign = () => {
+    clearTimeout(signTimer);
+    signTimer = undefined;
+    const recordingView = state.getSnapshot().recording;
+    if (!recordingView) return;
+    const now = Date.now();
+    const sign = ink ? recordingSign(state.getSnapshot(), { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }, now) : null;
+    if (sign) process.stdout.write(`\x1b7\x1b[1;${sign.column + 1}H${sign.onBanner ? '\x1b[1;7;31m' : '\x1b[1;31m'}${sign.text}\x1b[0m\x1b8`);
+    signTimer = setTimeout(drawSign, 1005 - ((now - recordingView.startedAt) % 1000));
+    signTimer.unref();
+  };
+  const unwatchSign = state.subscribe(() => {
+    if (state.getSnapshot().recording && !signTimer) drawSign();
   });
   let ui: UiState = initialUiState;
   let split: SplitTerminal | null = null;
@@ -122,6 +140,8 @@ export async function runDashboard(runtime: Runtime, options: DashboardOptions =
   (split as SplitTerminal | null)?.close();
   process.stdin.off('data', forward);
   const recorded = recording.stop();
+  unwatchSign();
+  clearTimeout(signTimer);
   unfeed();
   source.stop();
   leaveAlternateScreen();

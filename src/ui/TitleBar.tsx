@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import type { DashboardState } from './model.js';
 import { displayWidth, formatClockMinutes, truncate } from './format.js';
-import { recordingText } from './recording.js';
+import { recordingText, TITLE_NAME } from './recording.js';
 import { theme } from './theme.js';
 
 export interface TitleBarProps {
@@ -13,7 +13,7 @@ export interface TitleBarProps {
 /** The top line when there is no banner: name, counts, cgroup version, clock. */
 export function TitleBar({ state, width, now }: TitleBarProps) {
   const count = (s: string) => state.containers.filter((c) => c.state === s).length;
-  const name = ' ctr-tui ';
+  const name = TITLE_NAME;
   const running = count('running');
   const oom = count('oom-killed');
   const n = state.containers.length;
