@@ -11,7 +11,8 @@
 //
 //   node --import=tsx bench/recording.ts     (as root; best under npm run bench's sandbox)
 //
-// Environment: BENCH_CONTAINERS=10  BENCH_SETTLE_MS=3000  BENCH_MEASURE_MS=20000  BENCH_IDLE_AFTER_MS=40000  BENCH_IDLE_MS=20000
+// Environment: BENCH_CONTAINERS=10  BENCH_SETTLE_MS=3000  BENCH_MEASURE_MS=20000  BENCH_IDLE_AFTER_MS=125000  BENCH_IDLE_MS=30000
+// (idle: once the graphs have filled, as in dashboard-cpu.ts; the run takes about 6 minutes)
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,25 +33,28 @@ export interface RecordingBenchResult {
   bytesPerMinute: number;
   outputBytesPerMinute: number;
   stateBytesPerMinute: number;
+  /** The same over the recording's last idleMs (the idle window: graphs full, a frame every 3 s). */
+  idleBytesPerMinute: number;
 }
 
 /** Bytes of the o lines and of the s lines (and the rest) of a .cast file, and its length in seconds. */
-export function castComposition(text: string): { output: number; state: number; other: number; seconds: number } {
+export function castComposition(text: string, from = 0): { output: number; state: number; other: number; seconds: number } {
   const sizes = { output: 0, state: 0, other: 0, seconds: 0 };
   for (const line of text.split('\n').slice(1)) {
     if (!line) continue;
     const [t, code] = JSON.parse(line) as [number, string];
+    sizes.seconds = t;
+    if (t < from) continue;
     const bytes = Buffer.byteLength(line) + 1;
     if (code === 'o') sizes.output += bytes;
     else if (code === 's') sizes.state += bytes;
     else sizes.other += bytes;
-    sizes.seconds = t;
   }
   return sizes;
 }
 
 export async function benchRecording(options: { containers?: number; settleMs?: number; measureMs?: number; idleAfterMs?: number; idleMs?: number; log?: (line: string) => void } = {}): Promise<RecordingBenchResult> {
-  const { containers = 10, settleMs = 3000, measureMs = 20_000, idleAfterMs = 40_000, idleMs = 20_000, log = (line: string) => console.error(line) } = options;
+  const { containers = 10, settleMs = 3000, measureMs = 20_000, idleAfterMs = 125_000, idleMs = 30_000, log = (line: string) => console.error(line) } = options;
   const common = { sizes: [containers], settleMs, measureMs, idleAfterMs, idleMs, profile: 'never' as const, cli: 'dist' as const, log };
   const dir = mkdtempSync(path.join(tmpdir(), 'ctr-tui-bench-rec-'));
   try {
@@ -61,7 +65,11 @@ export async function benchRecording(options: { containers?: number; settleMs?: 
     const [recorded] = await benchDashboardCpu({ ...common, dashboardArgs: ['--record', file] });
     const text = readFileSync(file, 'utf8');
     const parts = castComposition(text);
-    const perMinute = (bytes: number) => Math.round((bytes / parts.seconds) * 60);
+    const perMinute = (bytes: number, seconds = parts.seconds) => Math.round((bytes / seconds) * 60);
+    // The idle window ends when the dashboard is told to quit, a moment before the file's end.
+    const idleFrom = Math.max(0, parts.seconds - idleMs / 1000);
+    const idle = castComposition(text, idleFrom);
+    const idleBytes = idle.output + idle.state + idle.other;
     return {
       containers,
       without: without!,
@@ -72,6 +80,7 @@ export async function benchRecording(options: { containers?: number; settleMs?: 
       bytesPerMinute: perMinute(statSync(file).size),
       outputBytesPerMinute: perMinute(parts.output),
       stateBytesPerMinute: perMinute(parts.state),
+      idleBytesPerMinute: perMinute(idleBytes, parts.seconds - idleFrom),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -85,6 +94,7 @@ export function formatRecording(r: RecordingBenchResult): string {
     `  ${r.containers} containers, idle: ${r.without.cpuPercentOfOneCore.toFixed(2)} % of one core without recording, ${r.with.cpuPercentOfOneCore.toFixed(2)} % with: ${r.idleRatio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x: ${verdict}); frames/s ${r.without.framesPerSecond} and ${r.with.framesPerSecond}`,
     `       while the graphs fill: ${r.without.fillingPercent.toFixed(2)} % and ${r.with.fillingPercent.toFixed(2)} %: ${r.fillingRatio.toFixed(2)}x`,
     `  file size with ${r.containers} containers: ${kb(r.bytesPerMinute)} per minute (terminal output ${kb(r.outputBytesPerMinute)}, state track ${kb(r.stateBytesPerMinute)}), extrapolated from a ${r.recordedSeconds} s recording`,
+    `       idle (its last ${r.with.measureMs > 0 ? Math.round(r.with.measureMs / 1000) : '?'} s: graphs full, a frame every 3 s): ${kb(r.idleBytesPerMinute)} per minute`,
   ].join('\n');
 }
 
