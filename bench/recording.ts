@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CastWriter } from '../src/recording/cast-writer.js';
 import { benchDashboardCpu, type DashboardCpuResult } from './dashboard-cpu.js';
 
 export const TARGET_RATIO = 1.2;
@@ -35,6 +36,22 @@ export interface RecordingBenchResult {
   stateBytesPerMinute: number;
   /** The same over the recording's last idleMs (the idle window: graphs full, a frame every 3 s). */
   idleBytesPerMinute: number;
+  /**
+   * The writer's own CPU: every line of the recorded file written again through a CastWriter
+   * (JSON, one write(2) each), timed in this process, as a percentage of one core over the
+   * recording's length. Steadier than the difference of two noisy dashboard runs.
+   */
+  writerPercentOfOneCore: number;
+}
+
+/** Writes `events` again through a CastWriter in `dir`; the CPU time it took, in ms. */
+function rewriteMs(events: [number, string, unknown][], dir: string): number {
+  const writer = CastWriter.open(path.join(dir, 'rewrite.cast'), { width: 120, height: 40, stateTrack: true });
+  const start = process.cpuUsage();
+  for (const [, code, data] of events) writer.event(code, data);
+  const used = process.cpuUsage(start);
+  writer.close();
+  return (used.user + used.system) / 1000;
 }
 
 /** Bytes of the o lines and of the s lines (and the rest) of a .cast file, and its length in seconds. */
@@ -81,6 +98,7 @@ export async function benchRecording(options: { containers?: number; settleMs?: 
       outputBytesPerMinute: perMinute(parts.output),
       stateBytesPerMinute: perMinute(parts.state),
       idleBytesPerMinute: perMinute(idleBytes, parts.seconds - idleFrom),
+      writerPercentOfOneCore: Math.round((rewriteMs(text.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as [number, string, unknown]), dir) / (parts.seconds * 1000)) * 10_000) / 100,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -95,6 +113,7 @@ export function formatRecording(r: RecordingBenchResult): string {
     `       while the graphs fill: ${r.without.fillingPercent.toFixed(2)} % and ${r.with.fillingPercent.toFixed(2)} %: ${r.fillingRatio.toFixed(2)}x`,
     `  file size with ${r.containers} containers: ${kb(r.bytesPerMinute)} per minute (terminal output ${kb(r.outputBytesPerMinute)}, state track ${kb(r.stateBytesPerMinute)}), extrapolated from a ${r.recordedSeconds} s recording`,
     `       idle (its last ${r.with.measureMs > 0 ? Math.round(r.with.measureMs / 1000) : '?'} s: graphs full, a frame every 3 s): ${kb(r.idleBytesPerMinute)} per minute`,
+    `  the writer's own CPU (the file's lines written again, timed in-process): ${r.writerPercentOfOneCore.toFixed(3)} % of one core`,
   ].join('\n');
 }
 
