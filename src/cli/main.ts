@@ -8,6 +8,7 @@ import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
 import { registerPlay } from './play-command.js';
 import { registerPs } from './ps-command.js';
+import { registerRecord } from './record-command.js';
 import { registerRootfs } from './rootfs-command.js';
 import { registerStats } from './stats-command.js';
 import { registerRun } from './run-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerEvents(program);
   registerRootfs(program);
+  registerRecord(program);
   registerPlay(program);
   registerExport(program);
   return program;

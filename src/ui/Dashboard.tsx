@@ -18,6 +18,7 @@ import { NetworkPanel } from './NetworkPanel.js';
 import { NewContainerForm, NEW_CONTAINER_FORM_HEIGHT } from './NewContainerForm.js';
 import { TerminalPanel } from './TerminalPanel.js';
 import { TitleBar } from './TitleBar.js';
+import { recordingText } from './recording.js';
 import { TooSmall } from './TooSmall.js';
 
 export interface DashboardProps {
@@ -124,7 +125,7 @@ export function Dashboard({ state, ui, size, now, keys = KEYS, terminal = null, 
 
   return (
     <Box flexDirection="column" width={width} height={layout.height}>
-      {state.banner ? <Banner banner={state.banner} width={width} /> : <TitleBar state={state} width={width} now={now} />}
+      {state.banner ? <Banner banner={state.banner} width={width} recording={state.recording ? recordingText(state.recording, now) : null} /> : <TitleBar state={state} width={width} now={now} />}
       <Box flexDirection="row" width={width} height={bodyHeight} flexShrink={0}>
         {body}
         {dialog}

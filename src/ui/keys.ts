@@ -33,6 +33,7 @@ export type ActionName =
   | 'sort'
   | 'help'
   | 'quit'
+  | 'record'
   | 'focus'
   | 'close'
   | 'confirm'
@@ -119,10 +120,11 @@ export const KEYS: KeyTable = [
   { key: 'Tab', match: tab, action: 'focus', description: 'focus the terminal pane', when: ['split'], section: 'View', hint: { label: 'terminal', rank: 1 } },
   { key: 'Esc', match: escape, action: 'close', description: 'clear filter / close split', when: DASHBOARD, section: 'View' },
   { key: '?', match: char('?'), action: 'help', description: 'show or hide this help', when: ['list', 'split', 'help'], section: 'View', hint: { label: 'help', rank: 0 } },
-  // Reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
+  { key: 'R', match: char('R'), action: 'record', description: 'record this session, or stop', when: DASHBOARD, section: 'View', hint: { label: 'record', rank: 12 } },
+  // Ctrl-C reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
   // dashboard must restore the screen on its way out, and a split terminal wants its Ctrl-C).
-  { key: 'Ctrl-C', match: (input, key) => key.ctrl && input === 'c', action: 'quit', description: 'quit, too', when: DASHBOARD, section: 'View' },
-  { key: 'q', match: char('q'), action: 'quit', description: 'quit the dashboard', when: DASHBOARD, section: 'View', hint: { label: 'quit', rank: 0 } },
+  // One row with q, so that the help overlay keeps its columns at 80x24.
+  { key: 'q/Ctrl-C', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the dashboard', when: DASHBOARD, section: 'View', hint: { key: 'q', label: 'quit', rank: 0 } },
 
   { key: 'Enter', match: enter, action: 'filter-accept', description: 'keep the filter', when: ['filter'], section: 'Filter prompt', hint: { label: 'keep', rank: 0 } },
   { key: 'Esc', match: escape, action: 'close', description: 'clear the filter', when: ['filter'], section: 'Filter prompt', hint: { label: 'clear', rank: 0 } },

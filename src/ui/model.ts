@@ -98,6 +98,13 @@ export interface DashboardState {
   /** Shown on the top line in place of the title bar; the runtime clears it (e.g. after 10 s). */
   banner: BannerView | null;
   cgroupVersion: 1 | 2;
+  /** A recording of this session is running (the title bar shows ● REC and its length); null or absent: none. */
+  recording?: RecordingView | null;
+}
+
+export interface RecordingView {
+  /** ms since the epoch. */
+  startedAt: number;
 }
 
 export const emptyDashboardState: DashboardState = {

@@ -148,6 +148,7 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
     case 'attach':
     case 'stop':
     case 'quit':
+    case 'record':
     case 'next-field':
     case 'prev-field':
     case 'submit':
