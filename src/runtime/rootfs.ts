@@ -4,7 +4,7 @@ import { RuntimeError, UsageError } from './errors.js';
 import { defaultRootfs } from './paths.js';
 
 /** Where `rootfs import` keeps the root filesystems it installs. */
-export const rootfsLibrary = process.env.CTR_TUI_ROOTFS_DIR ?? '/var/lib/ctr-tui/rootfs';
+export const rootfsLibrary = process.env.CTR_TUI_ROOTFS_DIR || '/var/lib/ctr-tui/rootfs';
 
 /** A --rootfs value: a directory, or the name of an imported rootfs. */
 export function resolveRootfs(value: string | undefined): string {
