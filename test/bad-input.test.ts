@@ -81,14 +81,14 @@ const cases: BadCase[] = [
   { title: 'a share with a relative container path', args: () => ['--share', `${tmpdir()}:relative`], code: 2, message: /must be absolute/ },
   { title: 'a share with a bad mode', args: () => ['--share', `${tmpdir()}:/x:rx`], code: 2, message: /invalid --share/ },
   // Limits the kernel could never honour, or would take as nonsense.
-  { title: 'a cpu quota of none', args: () => ['--cpus', '0'], code: 2, message: /--cpus 0 is out of range: give 0\.01 to \d+ \(this host has \d+ CPUs?\)/ },
+  { title: 'a cpu quota of none', args: () => ['--cpus', '0'], code: 2, message: /--cpus 0 is out of range: give 0\.01 to \d+ \(\d+ CPUs? available here\)/ },
   { title: 'a cpu quota below the kernel\'s least', args: () => ['--cpus', '0.005'], code: 2, message: /--cpus 0\.005 is out of range: give 0\.01 to/ },
   { title: 'a cpu quota that is negative', args: () => ['--cpus', '-1'], code: 2, message: /invalid --cpus "-1"/ },
   {
     title: 'a cpu quota above the host\'s CPUs',
     args: () => ['--cpus', String(availableParallelism() + 1)],
     code: 2,
-    message: new RegExp(`--cpus ${availableParallelism() + 1} is out of range: give 0\\.01 to ${availableParallelism()} \\(this host has ${availableParallelism()} CPUs?\\)`),
+    message: new RegExp(`--cpus ${availableParallelism() + 1} is out of range: give 0\\.01 to ${availableParallelism()} \\(${availableParallelism()} CPUs? available here\\)`),
   },
   { title: 'a pids limit far beyond the kernel\'s range', args: () => ['--pids', '99999999999'], code: 2, message: new RegExp(`--pids 99999999999 is more than the kernel's pid_max: give 2 to ${pidMax}$`) },
   { title: 'a pids limit one over pid_max', args: () => ['--pids', String(pidMax + 1)], code: 2, message: new RegExp(`--pids ${pidMax + 1} is more than the kernel's pid_max: give 2 to ${pidMax}$`) },

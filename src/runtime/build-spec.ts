@@ -145,7 +145,7 @@ function parseCpus(text: string): number {
   if (!/^\d*\.?\d+$/.test(text)) throw new UsageError(`invalid --cpus "${text}": use a number of cores such as 0.5 or 2`);
   const cores = availableParallelism();
   if (n < minimumCpus || n > cores) {
-    throw new UsageError(`--cpus ${text} is out of range: give ${minimumCpus} to ${cores} (this host has ${cores} CPU${cores === 1 ? '' : 's'})`);
+    throw new UsageError(`--cpus ${text} is out of range: give ${minimumCpus} to ${cores} (${cores} CPU${cores === 1 ? '' : 's'} available here)`);
   }
   return n;
 }
