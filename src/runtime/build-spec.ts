@@ -71,8 +71,8 @@ export function seedForm(args: string[]): { hostname: string; ip: string; hostIp
 /** Kernel filesystems every container gets: a share over one (or below it) would hide or replace it. */
 const kernelMounts = ['/proc', '/sys', '/dev'];
 
-/** The native side makes a share's mountpoint with a 256-byte buffer (addon/core/container_child.cc). */
-const maximumTargetLength = 255;
+/** The kernel's PATH_MAX, less its NUL: the native side makes a share's mountpoint in a buffer of PATH_MAX (addon/core/container_child.cc) and refuses a longer one. */
+const maximumTargetLength = 4095;
 
 /** A container path a share may not cover: the root, or a kernel filesystem's mount point or anything below it. */
 function refuseTarget(text: string, target: string, via = ''): void {
