@@ -1,5 +1,5 @@
 import type { RuntimeEvent } from '../runtime/events.js';
-import type { HostView } from '../ui/model.js';
+import type { DashboardState, HostView } from '../ui/model.js';
 
 /**
  * Where the dashboard's data comes from. A source tells three things, and nothing else:
@@ -10,7 +10,8 @@ import type { HostView } from '../ui/model.js';
  * this: they read the store.
  *
  * Implementations: LiveSource (live-source.ts: the runtime's records, its event stream, the stats
- * and host samplers) and, for view tests, a fake one fed by fixtures (test/ui/_fake-source.ts).
+ * and host samplers), RecordedSource (recorded-source.ts: a recording's state track, at the
+ * player's clock) and, for view tests, a fake one fed by fixtures (test/ui/_fake-source.ts).
  */
 export interface DashboardSource {
   readonly cgroupVersion: 1 | 2;
@@ -25,6 +26,11 @@ export interface DashboardSource {
 export interface SourceListener {
   tick?(tick: SourceTick): void;
   event?(event: RuntimeEvent): void;
+  /**
+   * The whole state at once, in place of what the store had: from a source whose clock jumps
+   * (RecordedSource, a recording played and seeked), never from the live one.
+   */
+  state?(state: DashboardState): void;
 }
 
 /** What one container's record says, as the dashboard needs it. */
@@ -83,5 +89,9 @@ export class SourceListeners {
 
   event(event: RuntimeEvent): void {
     for (const l of [...this.listeners]) l.event?.(event);
+  }
+
+  state(state: DashboardState): void {
+    for (const l of [...this.listeners]) l.state?.(state);
   }
 }

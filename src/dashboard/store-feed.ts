@@ -19,7 +19,8 @@ function push(history: number[], value: number): number[] {
   return next;
 }
 
-function viewOf(info: ContainerFacts, previous: ContainerView | undefined, now: number): ContainerView {
+/** One container's row from its record's facts and its previous row (counters and histories kept). */
+export function viewOf(info: ContainerFacts, previous: ContainerView | undefined, now: number): ContainerView {
   const exit = info.exit;
   const oomKills = Math.max(previous?.oomKills ?? 0, exit?.oomKills ?? 0);
   const killedByOom = exit !== null && exit.signal === 9 && oomKills > 0;
@@ -99,6 +100,8 @@ export function applyEvent(state: DashboardState, event: RuntimeEvent): Dashboar
 export function feedStore(source: DashboardSource, store: Store<DashboardState>): () => void {
   store.setState((s) => ({ ...s, cgroupVersion: source.cgroupVersion }));
   return source.subscribe({
+    // A source that jumps (a recording seeked) gives the whole state at once.
+    state: (state) => store.setState((s) => ({ ...state, cgroupVersion: source.cgroupVersion, recording: s.recording ?? null })),
     tick: (tick) => store.setState((state) => applyTick(state, tick)),
     event: (event) => store.setState((state) => applyEvent(state, event)),
   });

@@ -1,6 +1,9 @@
-import { applyEvent } from '../dashboard/store-feed.js';
+import { applyEvent, bannerMs, viewOf } from '../dashboard/store-feed.js';
+import type { ContainerFacts } from '../dashboard/source.js';
+import type { RuntimeEvent } from '../runtime/events.js';
 import type { ContainerView, DashboardState } from '../ui/model.js';
 import { emptyDashboardState } from '../ui/model.js';
+import { stateUntil, type Cast } from './asciicast-reader.js';
 import type { SampleLine, StateLine } from './state-track.js';
 
 const historyLength = 240;
@@ -20,12 +23,49 @@ function withSample(view: ContainerView, sample: SampleLine['containers'][number
   };
 }
 
+/** The facts an event line tells of its container (no record in a recording: what the row needs). */
+function factsOf(view: ContainerView | undefined, event: RuntimeEvent): ContainerFacts {
+  const facts: ContainerFacts = {
+    name: event.name,
+    state: view?.state === 'oom-killed' ? (view.pid !== null ? 'running' : 'exited') : view?.state ?? 'created',
+    pid: view?.pid ?? null,
+    ip: view?.ip ?? null,
+    hostIp: view?.hostIp ?? null,
+    hostVeth: view?.hostVeth ?? null,
+    command: view?.command ?? [],
+    createdAt: view?.createdAt ?? event.at,
+    startedAt: view?.startedAt ?? null,
+    exit: null,
+    memoryLimit: view?.memory.limit ?? null,
+  };
+  if (event.kind === 'started') Object.assign(facts, { state: 'running', pid: event.pid, startedAt: event.at });
+  if (event.kind === 'exited') Object.assign(facts, { state: 'exited', pid: null, exit: { code: event.exit.code, signal: event.exit.signal, oomKills: event.exit.oomKills } });
+  return facts;
+}
+
+/**
+ * A container's lifecycle event applied to the rows, as a tick after it would show it: a
+ * container created (also one made after the last snapshot: its row is built from its created
+ * and started lines), started, exited or removed.
+ */
+function applyLifecycle(state: DashboardState, event: RuntimeEvent): DashboardState {
+  if (event.kind === 'oom-kill') return state;
+  const index = state.containers.findIndex((c) => c.name === event.name);
+  if (event.kind === 'removed') return index < 0 ? state : { ...state, containers: state.containers.filter((_, i) => i !== index) };
+  const previous = index >= 0 ? state.containers[index] : undefined;
+  const view = viewOf(factsOf(previous, event), previous, event.at);
+  // An exit keeps the OOM state the kill gave it (viewOf: signal 9 with kills is an OOM kill).
+  const containers = index >= 0 ? state.containers.map((c, i) => (i === index ? view : c)) : [...state.containers, view];
+  return { ...state, containers };
+}
+
 /**
  * The dashboard's state rebuilt from a recording's state track, as it stood after the last of
  * `lines`: from the last snapshot, each event applied as the live dashboard applies it
- * (store-feed.ts) and each sample's figures set, the graphs' histories grown from the samples.
- * A container that a sample names but no snapshot had yet (made between two snapshots) gets
- * its figures from the next snapshot on; until then it is left out.
+ * (store-feed.ts: the log line, the OOM kill's row, graph and banner; the lifecycle events as the
+ * next tick would show them, so that a container made after the last snapshot has its row from
+ * its created and started lines) and each sample's figures set, the graphs' histories grown from
+ * the samples (the last 240 before the snapshot, then the ones after it).
  */
 export function replayState(lines: readonly StateLine[]): DashboardState {
   let from = -1;
@@ -34,13 +74,28 @@ export function replayState(lines: readonly StateLine[]): DashboardState {
   });
   let state: DashboardState = from >= 0 ? (lines[from] as Extract<StateLine, { type: 'snapshot' }>).state : emptyDashboardState;
   // Histories are in the samples before the snapshot too: grow them from those first.
-  const history = lines.slice(0, Math.max(0, from)).filter((l): l is SampleLine => l.type === 'sample');
+  const history = lines.slice(0, Math.max(0, from)).filter((l): l is SampleLine => l.type === 'sample').slice(-historyLength);
   for (const sample of history) state = applySample(state, sample, false);
   for (const line of lines.slice(from + 1)) {
-    if (line.type === 'event') state = applyEvent(state, line.event);
+    if (line.type === 'event') state = applyEvent(applyLifecycle(state, line.event), line.event);
     else if (line.type === 'sample') state = applySample(state, line, true);
   }
   return state;
+}
+
+/** The recording's wall clock at time t (ms since the epoch): its header's timestamp, plus t. */
+export function recordedClock(cast: Cast, t: number): number {
+  return ((cast.header.timestamp ?? 0) + t) * 1000;
+}
+
+/**
+ * The dashboard as it stood at time t of a recording (the reader's state lines up to t,
+ * replayed), its banner gone once it is older than the live dashboard keeps it.
+ */
+export function stateAt(cast: Cast, t: number): DashboardState {
+  const state = replayState(stateUntil(cast, t).map((line) => line.record as StateLine));
+  const banner = state.banner && recordedClock(cast, t) - state.banner.at > bannerMs ? null : state.banner;
+  return banner === state.banner ? state : { ...state, banner };
 }
 
 function applySample(state: DashboardState, sample: SampleLine, current: boolean): DashboardState {

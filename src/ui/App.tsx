@@ -3,7 +3,7 @@ import { useInput, useStdout } from 'ink';
 import type { DashboardState, TerminalView } from './model.js';
 import type { NewContainerValues } from './new-container.js';
 import { validateNewContainer } from './new-container.js';
-import { KEYS, dispatchKey, editLine, type KeyTable } from './keys.js';
+import { KEYS, dispatchKey, editLine, readOnlyTable, type KeyTable } from './keys.js';
 import { computeLayout, type Size } from './layout.js';
 import type { Store } from './store.js';
 import { frameSignature } from './frame-signature.js';
@@ -53,6 +53,8 @@ export interface AppProps {
   initialUi?: UiState;
   /** Told about every UI state change, e.g. to keep it across an unmount for attach. */
   onUiChange?: (ui: UiState) => void;
+  /** Nothing acts on the runtime: the keys that would (new, attach, kill, record...) are left out, footer and help too. */
+  readOnly?: boolean;
 }
 
 const nullTerminal: Store<TerminalView | null> = { getSnapshot: () => null, subscribe: () => () => undefined, setState: () => undefined };
@@ -74,7 +76,8 @@ export function useTerminalSize(override?: Size): Size {
 }
 
 /** The dashboard wired to a store, the keyboard and the runtime's actions. */
-export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = Date.now, logs, terminal = nullTerminal, initialUi = initialUiState, onUiChange }: AppProps) {
+export function App({ store, actions, keys: table = KEYS, size: sizeOverride, clock = Date.now, logs, terminal = nullTerminal, initialUi = initialUiState, onUiChange, readOnly = false }: AppProps) {
+  const keys = readOnly ? readOnlyTable(table) : table;
   const size = useTerminalSize(sizeOverride);
   const [ui, setUiState] = useState<UiState>(initialUi);
   /** Everything the dashboard draws from now, without its callbacks. */

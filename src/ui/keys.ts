@@ -48,7 +48,8 @@ export type ActionName =
   | 'next-marker'
   | 'step'
   | 'faster'
-  | 'slower';
+  | 'slower'
+  | 'live-view';
 
 /**
  * Where the keyboard is:
@@ -80,6 +81,11 @@ export interface KeyBinding {
   section: string;
   /** Shown in the footer when set. */
   hint?: KeyHint;
+  /**
+   * It acts on the runtime (makes, attaches to, kills, removes a container, or records): left out
+   * of a read-only dashboard (a recording's live view), its footer and help included.
+   */
+  changesRuntime?: true;
 }
 
 export type KeyTable = readonly KeyBinding[];
@@ -108,19 +114,19 @@ const DASHBOARD: readonly KeyContext[] = ['list', 'split'];
 export const KEYS: KeyTable = [
   { key: 'j/↓', match: either(char('j'), down), action: 'select-down', description: 'select the next container', when: DASHBOARD, section: 'Containers', hint: { key: 'j/k', label: 'move', rank: 3 } },
   { key: 'k/↑', match: either(char('k'), up), action: 'select-up', description: 'select the previous container', when: DASHBOARD, section: 'Containers' },
-  { key: 'n', match: char('n'), action: 'new', description: 'new container (a form)', when: DASHBOARD, section: 'Containers', hint: { label: 'new', rank: 2 } },
-  { key: 'a', match: char('a'), action: 'attach', description: 'attach a full-screen shell', when: DASHBOARD, section: 'Containers', hint: { label: 'attach', rank: 4 } },
-  { key: 't', match: char('t'), action: 'split', description: 'split view: list and a shell', when: DASHBOARD, section: 'Containers', hint: { label: 'split', rank: 5 } },
-  { key: 'K', match: char('K'), action: 'kill', description: 'kill with SIGKILL (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'kill', rank: 6 } },
-  { key: 's', match: char('s'), action: 'stop', description: 'stop: SIGTERM, then SIGKILL', when: DASHBOARD, section: 'Containers', hint: { label: 'stop', rank: 8 } },
-  { key: 'd', match: char('d'), action: 'delete', description: 'delete it (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'delete', rank: 9 } },
+  { key: 'n', match: char('n'), action: 'new', description: 'new container (a form)', when: DASHBOARD, section: 'Containers', hint: { label: 'new', rank: 2 } , changesRuntime: true },
+  { key: 'a', match: char('a'), action: 'attach', description: 'attach a full-screen shell', when: DASHBOARD, section: 'Containers', hint: { label: 'attach', rank: 4 } , changesRuntime: true },
+  { key: 't', match: char('t'), action: 'split', description: 'split view: list and a shell', when: DASHBOARD, section: 'Containers', hint: { label: 'split', rank: 5 } , changesRuntime: true },
+  { key: 'K', match: char('K'), action: 'kill', description: 'kill with SIGKILL (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'kill', rank: 6 } , changesRuntime: true },
+  { key: 's', match: char('s'), action: 'stop', description: 'stop: SIGTERM, then SIGKILL', when: DASHBOARD, section: 'Containers', hint: { label: 'stop', rank: 8 } , changesRuntime: true },
+  { key: 'd', match: char('d'), action: 'delete', description: 'delete it (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'delete', rank: 9 } , changesRuntime: true },
   { key: 'l', match: char('l'), action: 'logs', description: "show the container's output", when: DASHBOARD, section: 'Containers', hint: { label: 'logs', rank: 10 } },
   { key: '/', match: char('/'), action: 'filter', description: 'filter by name, IP or state', when: DASHBOARD, section: 'View', hint: { label: 'filter', rank: 7 } },
   { key: 'o', match: char('o'), action: 'sort', description: 'sort: name, state, memory, OOM', when: DASHBOARD, section: 'View', hint: { label: 'sort', rank: 11 } },
   { key: 'Tab', match: tab, action: 'focus', description: 'focus the terminal pane', when: ['split'], section: 'View', hint: { label: 'terminal', rank: 1 } },
   { key: 'Esc', match: escape, action: 'close', description: 'clear filter / close split', when: DASHBOARD, section: 'View' },
   { key: '?', match: char('?'), action: 'help', description: 'show or hide this help', when: ['list', 'split', 'help'], section: 'View', hint: { label: 'help', rank: 0 } },
-  { key: 'R', match: char('R'), action: 'record', description: 'record this session, or stop', when: DASHBOARD, section: 'View', hint: { label: 'record', rank: 12 } },
+  { key: 'R', match: char('R'), action: 'record', description: 'record this session, or stop', when: DASHBOARD, section: 'View', hint: { label: 'record', rank: 12 } , changesRuntime: true },
   // Ctrl-C reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
   // dashboard must restore the screen on its way out, and a split terminal wants its Ctrl-C).
   // One row with q, so that the help overlay keeps its columns at 80x24.
@@ -151,6 +157,7 @@ export const KEYS: KeyTable = [
   { key: '.', match: char('.'), action: 'step', description: 'one step (while paused)', when: ['player'], section: 'Player', hint: { label: 'step', rank: 4 } },
   { key: '+/=', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
   { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
+  { key: 'v', match: char('v'), action: 'live-view', description: 'live view: the dashboard rebuilt at this moment, or back', when: ['player'], section: 'Player', hint: { label: 'live view', rank: 1 } },
   { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
 ];
 
@@ -261,6 +268,11 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   form: 'new container form',
   player: 'player (ctr-tui play)',
 };
+
+/** A read-only dashboard's table (a recording's live view): no binding that acts on the runtime. */
+export function readOnlyTable(table: KeyTable): KeyTable {
+  return table.filter((binding) => !binding.changesRuntime);
+}
 
 /** The bindings of some contexts only. */
 export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): KeyTable {

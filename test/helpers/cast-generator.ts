@@ -95,7 +95,8 @@ export function dashboardCast(options: DashboardCastOptions = {}): DashboardCast
       nextOom++;
     }
     const mem = names.map((_, i) => {
-      if (i === 0) return Math.min(limits[0]!, Math.round(2 * MiB + ((t - hungryBase) / 8) * limits[0]!));
+      // At the kill's frame it stands at its limit (the kill happened there).
+      if (i === 0) return t === hungryBase ? limits[0]! : Math.min(limits[0]!, Math.round(2 * MiB + ((t - hungryBase) / 8) * limits[0]!));
       return Math.round(limits[i]! * (0.3 + 0.1 * Math.sin(t / (10 + i * 7))));
     });
     if (withState && f % Math.max(1, Math.round(fps)) === 0) {
@@ -103,13 +104,14 @@ export function dashboardCast(options: DashboardCastOptions = {}): DashboardCast
         type: 'sample',
         containers: names.map((name, i) => ({
           name,
-          state: 'running',
+          // As the dashboard shows it (and the recorder writes it): OOM for 15 s after a kill.
+          state: i === 0 && oomCount > 0 && t - hungryBase < 15 ? 'oom-killed' : 'running',
           memory: { current: mem[i], peak: Math.max(mem[i]!, limits[i]! / 3), limit: limits[i] },
           pids: 1 + i,
           cpuPercent: (i * 7 + f) % 40,
           net: { rxRate: 1000 * i, txRate: 500 * i },
         })),
-        host: { cpuPercent: 12 + (f % 10), memory: { used: 2048 * MiB, total: 8192 * MiB } },
+        host: { cpuPercent: 12 + (f % 10), memUsed: 2048 * MiB, memTotal: 8192 * MiB, load: [0.5, 0.4, 0.3], interfaces: [] },
       }]);
     }
     const rows: string[] = [];
