@@ -3,6 +3,7 @@
  * the pauses, the speed and the seeks. Times are seconds of recording.
  */
 import type { Marker } from '../recording/asciicast-reader.js';
+import type { ActionName } from '../ui/keys.js';
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16] as const;
 
@@ -85,11 +86,21 @@ export class Playback {
   }
 }
 
-/** "1:05" or "1:02:03". */
-export function clockTime(seconds: number): string {
-  const s = Math.floor(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+export { clockTime } from '../ui/format.js';
+
+/** How far ← and → move. */
+export const SEEK_STEP = 5;
+
+/** A player key (the key table's 'player' context) applied to the clock: true when it was one. */
+export function applyPlayerAction(playback: Playback, action: ActionName | null): boolean {
+  switch (action) {
+    case 'play-pause': playback.togglePause(); return true;
+    case 'seek-back': playback.seekBy(-SEEK_STEP); return true;
+    case 'seek-forward': playback.seekBy(SEEK_STEP); return true;
+    case 'next-marker': playback.nextMarker(); return true;
+    case 'prev-marker': playback.prevMarker(); return true;
+    case 'faster': playback.faster(); return true;
+    case 'slower': playback.slower(); return true;
+    default: return false;
+  }
 }

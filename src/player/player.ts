@@ -8,7 +8,9 @@ import { KEYS, dispatchKey, footerHints, footerText } from '../ui/keys.js';
 import { limitIdle, markerAt, type Cast } from '../recording/asciicast-reader.js';
 import { ScreenIndex, VirtualScreen } from '../recording/screen-index.js';
 import { parseKeys } from './key-input.js';
-import { Playback, clockTime } from './playback.js';
+import { Playback, applyPlayerAction, clockTime } from './playback.js';
+import { RecordedSource } from '../dashboard/recorded-source.js';
+import { initialUiState, type UiState } from '../ui/ui-state.js';
 import { renderRows } from './screen-render.js';
 import { enterTerminal } from './terminal-session.js';
 
@@ -17,7 +19,6 @@ export interface PlayerIO {
   output: NodeJS.WriteStream;
 }
 
-const SEEK_STEP = 5;
 /** How often the screen is brought up to date while playing (ms). */
 const FRAME_MS = 1000 / 30;
 
@@ -26,7 +27,15 @@ function fit(text: string, width: number): string {
   return chars.length > width ? chars.slice(0, Math.max(0, width - 1)).join('') + '…' : text.padEnd(width);
 }
 
-export async function play(recording: Cast, io: PlayerIO): Promise<void> {
+export interface PlayOptions {
+  /** Start in the live view (--live-view): the dashboard rebuilt from the state track. */
+  liveView?: boolean;
+}
+
+/** What the status line says when v finds no state track. */
+export const NO_STATE_TRACK = 'no live view: this recording has no state track (record it with ctr-tui record)';
+
+export async function play(recording: Cast, io: PlayerIO, options: PlayOptions = {}): Promise<void> {
   const cast = limitIdle(recording);
   const { output } = io;
   const session = enterTerminal(io.input, output);
@@ -59,6 +68,7 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
     const virtual = screen;
     const playback = new Playback(cast.duration, cast.markers);
 
+    let notice: { text: string; until: number } | null = null;
     let drawn: string[] = [];
     let full = true;
     const draw = () => {
@@ -80,7 +90,8 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       const { cols: w, rows: h } = virtual.term;
       // The crop note before the chapter: a narrow status line cuts the chapter's end first.
       const crop = cols < w || height < h ? `  [${w}x${h} cropped to ${Math.min(cols, w)}x${Math.min(height, h)}]` : '';
-      const left = ` ${state} ${clockTime(t)} / ${clockTime(cast.duration)}  ${playback.speed}x${crop}${chapter ? `  ${chapter.label}` : ''}`;
+      const said = notice && performance.now() < notice.until ? notice.text : chapter?.label;
+      const left = ` ${state} ${clockTime(t)} / ${clockTime(cast.duration)}  ${playback.speed}x${crop}${said ? `  ${said}` : ''}`;
       const hints = footerText(footerHints(KEYS, Math.max(0, cols - [...left].length - 3), 'player'));
       out += `\x1b[${rows};1H\x1b[0;7m${fit(hints ? `${left}${' '.repeat(Math.max(2, cols - [...left].length - [...hints].length - 1))}${hints} ` : left, cols)}\x1b[0m`;
       output.write(out);
@@ -94,6 +105,7 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
     const done = new Promise<void>((resolve) => (quit = resolve));
     let finished = false;
     const update = async () => {
+      if (live) return;
       if (busy) {
         again = true;
         return;
@@ -118,34 +130,41 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
       jumped = true;
       void update();
     };
+    // The live view has the terminal meanwhile: the player neither reads keys nor draws.
+    let live = false;
+    const dashboardUi: { current: UiState } = { current: initialUiState };
+    const liveView = async () => {
+      if (!RecordedSource.canReplay(cast)) {
+        notice = { text: NO_STATE_TRACK, until: performance.now() + 4000 };
+        void update();
+        return;
+      }
+      live = true;
+      io.input.off('data', onKey);
+      while (busy) await new Promise((r) => setTimeout(r, 5));
+      const { runLiveView } = await import('./live-view.js');
+      const how = await runLiveView(cast, playback, io, dashboardUi);
+      live = false;
+      if (how === 'quit') {
+        finished = true;
+        quit();
+        return;
+      }
+      io.input.on('data', onKey);
+      full = true;
+      jump(() => undefined);
+    };
     const onKey = async (data: Buffer | string) => {
       for (const { input, key } of parseKeys(typeof data === 'string' ? data : data.toString('utf8'))) {
-        switch (dispatchKey(KEYS, input, key, 'player')) {
+        const action = dispatchKey(KEYS, input, key, 'player');
+        switch (action) {
           case 'quit':
             finished = true;
             quit();
             return;
-          case 'play-pause':
-            jump(() => playback.togglePause());
-            break;
-          case 'seek-back':
-            jump(() => playback.seekBy(-SEEK_STEP));
-            break;
-          case 'seek-forward':
-            jump(() => playback.seekBy(SEEK_STEP));
-            break;
-          case 'next-marker':
-            jump(() => playback.nextMarker());
-            break;
-          case 'prev-marker':
-            jump(() => playback.prevMarker());
-            break;
-          case 'faster':
-            jump(() => playback.faster());
-            break;
-          case 'slower':
-            jump(() => playback.slower());
-            break;
+          case 'live-view':
+            await liveView();
+            return;
           case 'step': {
             if (playback.playing) playback.pause();
             while (busy) await new Promise((r) => setTimeout(r, 5));
@@ -156,6 +175,7 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
             break;
           }
           default:
+            if (applyPlayerAction(playback, action)) jump(() => undefined);
             break;
         }
       }
@@ -169,7 +189,8 @@ export async function play(recording: Cast, io: PlayerIO): Promise<void> {
     const timer = setInterval(() => {
       if (playback.playing) void update();
     }, FRAME_MS);
-    void update();
+    if (options.liveView) void liveView();
+    else void update();
     try {
       await done;
     } finally {

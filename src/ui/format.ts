@@ -198,3 +198,12 @@ export function oomBannerText(container: string, oom: Pick<OomView, 'comm' | 'pi
   const limit = oom.limit === null ? 'its memory limit' : `the ${formatBytesLong(oom.limit)} limit`;
   return `OOM KILL in ${container}: ${who} hit ${limit}`;
 }
+
+/** A position in a recording: "1:05" or "1:02:03". */
+export function clockTime(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -144,6 +144,7 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
     case 'step':
     case 'faster':
     case 'slower':
+    case 'live-view':
       return ui;
     case 'attach':
     case 'stop':
