@@ -36,11 +36,15 @@ function LiveView({ cast, playback, store, source, ui, onExit }: LiveViewProps) 
   const [, setFrame] = useState(0);
   const [listFocused, setListFocused] = useState(keyContext(ui.current) === 'list');
   const exited = useRef(false);
-  // The timeline's clock: four times a second, and at once after a key.
+  // The timeline's clock: looked at four times a second, drawn when what it shows moved (a
+  // second, play/pause, the speed), and at once after a key.
   useEffect(() => {
+    let shown = '';
     const timer = setInterval(() => {
       if (playback.playing && playback.ended) playback.pause();
-      setFrame((n) => n + 1);
+      const now = `${Math.floor(playback.time)} ${playback.playing} ${playback.speed}`;
+      if (now !== shown) setFrame((n) => n + 1);
+      shown = now;
     }, 250);
     return () => clearInterval(timer);
   }, [playback]);
@@ -99,7 +103,7 @@ export async function runLiveView(cast: Cast, playback: Playback, io: LiveViewIO
   const done = new Promise<'back' | 'quit'>((resolve) => (exit = resolve));
   io.output.write('\x1b[0m\x1b[2J\x1b[H');
   const ink = render(<LiveView cast={cast} playback={playback} store={store} source={source} ui={ui} onExit={(how) => exit(how)} />, {
-    stdin: io.input, stdout: io.output, exitOnCtrlC: false, patchConsole: false,
+    stdin: io.input, stdout: io.output, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true,
   });
   try {
     return await done;
