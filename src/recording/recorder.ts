@@ -43,7 +43,7 @@ export interface RecordingResult {
 /**
  * One recording: terminal output, resizes and (optionally) input, as the terminal saw them, and
  * the state track from the SAME source and store the views read: a marker and an event line for
- * every runtime event, a sample line at every sampling tick, a snapshot every 10 s.
+ * every runtime event, a sample line at every sampling tick, a snapshot every 10 s and when a container appears.
  *
  * The caller taps the terminal (output(), input(), resize()); the recorder subscribes to the
  * source itself. It must subscribe after the store's feed (feedStore), so that a sample line
@@ -54,6 +54,8 @@ export class SessionRecorder {
   private readonly unsubscribe: () => void;
   private readonly decoder = new StringDecoder('utf8');
   private lastSnapshot = -Infinity;
+  /** The containers the last snapshot had. */
+  private snapshotted = new Set<string>();
   private failure: string | null = null;
   readonly recordsInput: boolean;
 
@@ -69,7 +71,10 @@ export class SessionRecorder {
       tick: (tick) => this.safely(() => {
         const state = this.store.getSnapshot();
         this.state(sampleLine(state, new Set(tick.samples.map((sample) => sample.name))));
-        if (this.writer.elapsed() - this.lastSnapshot >= snapshotEveryS) this.snapshot();
+        // A container the last snapshot did not have: its record's facts (limit, command,
+        // addresses) are in no other line, so a snapshot now rather than in up to 10 s.
+        const appeared = state.containers.some((c) => !this.snapshotted.has(c.name));
+        if (appeared || this.writer.elapsed() - this.lastSnapshot >= snapshotEveryS) this.snapshot();
       }),
     });
   }
@@ -110,7 +115,9 @@ export class SessionRecorder {
 
   private snapshot(): void {
     this.lastSnapshot = this.writer.elapsed();
-    this.state(snapshotLine(this.store.getSnapshot()));
+    const state = this.store.getSnapshot();
+    this.snapshotted = new Set(state.containers.map((c) => c.name));
+    this.state(snapshotLine(state));
   }
 
   private state(line: StateLine): void {

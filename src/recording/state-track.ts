@@ -66,7 +66,8 @@ export interface SampleLine {
 }
 
 /**
- * A keyframe, every 10 s and at the start: the whole DashboardState (src/ui/model.ts) but the
+ * A keyframe, every 10 s, at the start, and at the first tick that shows a container the last
+ * one did not have: the whole DashboardState (src/ui/model.ts) but the
  * graphs' histories (memory.history, net.rxHistory, net.txHistory are empty arrays): a reader
  * seeking to time t starts from the last snapshot before t and applies the lines after it; the
  * histories are the sample lines' memory.current and net rates before t.
