@@ -72,13 +72,13 @@ test('a recorder on the same source and store: a marker and an event line per ev
   const header = JSON.parse(headerLine!);
   t.like(header, { version: 2, width: 90, height: 25, title: 'unit', ctr_tui: { state_track: 1 } });
   const events = lines.map((l) => JSON.parse(l) as [number, string, unknown]);
-  t.deepEqual(events.map((e) => (e[1] === 's' ? `s:${(e[2] as { type: string }).type}` : e[1])), ['s:snapshot', 'o', 'o', 'i', 'r', 's:sample', 'm', 's:event', 's:sample']);
+  t.deepEqual(events.map((e) => (e[1] === 's' ? `s:${(e[2] as { type: string }).type}` : e[1])), ['s:snapshot', 'o', 'o', 'i', 'r', 's:sample', 's:snapshot', 'm', 's:event', 's:sample'], 'a snapshot again at the first tick that shows containers the first one had not');
   t.is(events[1]![2], '\u001b[H\u001b[2Jhello ✓ ');
   t.is(events[2]![2], 'wörld');
   t.is(events[4]![2], '120x40');
-  t.is(events[6]![2], 'OOM kill in hungry: hungry (pid 7) hit the 64 MiB memory limit');
-  t.deepEqual((events[7]![2] as { event: unknown }).event, oomKill, 'the event as events --json has it');
-  const lastSample = parseStateLine(events[8]![2]);
+  t.is(events[7]![2], 'OOM kill in hungry: hungry (pid 7) hit the 64 MiB memory limit');
+  t.deepEqual((events[8]![2] as { event: unknown }).event, oomKill, 'the event as events --json has it');
+  const lastSample = parseStateLine(events[9]![2]);
   t.deepEqual(lastSample, JSON.parse(JSON.stringify(sampleLine(stateAfter, new Set(['web'])))), 'the sample is what the views drew from');
   t.deepEqual(lastSample?.type === 'sample' ? lastSample.containers.map((c) => c.name) : [], ['web'], 'only the containers sampled at that tick');
   const firstSample = parseStateLine(events[5]![2]);
