@@ -4,7 +4,9 @@
 //   - the reader's parse time (streaming from disk) and the keyframe index's build time;
 //   - many seeks to random times: restore the keyframe before t, replay to t, draw the screen
 //     (the player's renderRows): median and worst, next to replaying from the start (what a
-//     player without an index must do), for a few of the same times.
+//     player without an index must do), for a few of the same times;
+//   - the live view's state at the same times (state-replay.ts stateAt), from a snapshot every
+//     10 s as ctr-tui record writes them, and from the start (the generated track has none).
 //
 //   node --import=tsx bench/recording-seek.ts        (no root needed)
 //
@@ -17,6 +19,9 @@ import xterm from '@xterm/headless';
 import { readCast, upperBound } from '../src/recording/asciicast-reader.js';
 import { ScreenIndex, VirtualScreen } from '../src/recording/screen-index.js';
 import { renderRows } from '../src/player/screen-render.js';
+import { stateAt } from '../src/recording/state-replay.js';
+import { snapshotLine } from '../src/recording/state-track.js';
+import type { Cast, StateLine } from '../src/recording/asciicast-reader.js';
 import { dashboardCast } from '../test/helpers/cast-generator.js';
 
 export interface SeekBench {
@@ -35,6 +40,36 @@ export interface SeekBench {
   cpuMedianMs: number;
   cpuWorstMs: number;
   replayMedianMs: number;
+  /** The live view: the dashboard's state rebuilt at t (stateAt), with a snapshot every 10 s as ctr-tui record writes them. */
+  stateMedianMs: number;
+  stateP95Ms: number;
+  stateWorstMs: number;
+  /** The same without any snapshot (the generated track has none): from the start. */
+  stateNoSnapshotMedianMs: number;
+}
+
+/** The cast with a snapshot line every 10 s, as the recorder writes them (made from the state there). */
+function withSnapshots(cast: Cast): Cast {
+  const state: StateLine[] = [];
+  let next = 0;
+  for (const line of cast.state) {
+    while (line.time >= next) {
+      state.push({ time: next, record: snapshotLine(stateAt(cast, next)) as StateLine['record'] });
+      next += 10;
+    }
+    state.push(line);
+  }
+  return { ...cast, state };
+}
+
+function timeStates(cast: Cast, times: readonly number[]): number[] {
+  for (const t of times.slice(0, 20)) stateAt(cast, t);
+  const costs = times.map((t) => {
+    const began = performance.now();
+    stateAt(cast, t);
+    return performance.now() - began;
+  });
+  return costs.sort((a, b) => a - b);
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -91,6 +126,10 @@ export async function benchRecordingSeek(minutes = 30, fps = 2, seeks = 300): Pr
     }
     replays.sort((a, b) => a - b);
 
+    // The live view (ctr-tui play, v): the dashboard's state at t, from the last snapshot.
+    const states = timeStates(withSnapshots(cast), times);
+    const fromStart = timeStates(cast, times.slice(0, 50));
+
     return {
       minutes,
       bytes,
@@ -106,6 +145,10 @@ export async function benchRecordingSeek(minutes = 30, fps = 2, seeks = 300): Pr
       cpuMedianMs: quantile(cpu, 0.5),
       cpuWorstMs: cpu.at(-1)!,
       replayMedianMs: quantile(replays, 0.5),
+      stateMedianMs: quantile(states, 0.5),
+      stateP95Ms: quantile(states, 0.95),
+      stateWorstMs: states.at(-1)!,
+      stateNoSnapshotMedianMs: quantile(fromStart, 0.5),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -121,6 +164,8 @@ export function formatRecordingSeek(r: SeekBench): string {
     `  seek + draw, ${r.seeks} random   median ${r.medianMs.toFixed(1)} ms   p95 ${r.p95Ms.toFixed(1)} ms   worst ${r.worstMs.toFixed(1)} ms`,
     `  the same seeks, CPU time   median ${r.cpuMedianMs.toFixed(1)} ms   worst ${r.cpuWorstMs.toFixed(1)} ms`,
     `  replay from the start     median ${r.replayMedianMs.toFixed(0)} ms   (${(r.replayMedianMs / r.medianMs).toFixed(0)}x a seek)`,
+    `  live view: state at t     median ${r.stateMedianMs.toFixed(2)} ms   p95 ${r.stateP95Ms.toFixed(2)} ms   worst ${r.stateWorstMs.toFixed(2)} ms   (snapshot every 10 s)`,
+    `  the same, no snapshot     median ${r.stateNoSnapshotMedianMs.toFixed(1)} ms   (replayed from the start)`,
   ].join('\n');
 }
 

@@ -73,12 +73,11 @@ export function replayState(lines: readonly StateLine[]): DashboardState {
     if (line.type === 'snapshot') from = i;
   });
   let state: DashboardState = from >= 0 ? (lines[from] as Extract<StateLine, { type: 'snapshot' }>).state : emptyDashboardState;
-  // Histories are in the samples before the snapshot too: grow them from those first.
-  const history = lines.slice(0, Math.max(0, from)).filter((l): l is SampleLine => l.type === 'sample').slice(-historyLength);
-  for (const sample of history) state = applySample(state, sample, false);
+  // Histories are in the samples before the snapshot too: the last 240 of them, in one pass.
+  if (from > 0) state = withHistories(state, lines.slice(0, from).filter((l): l is SampleLine => l.type === 'sample').slice(-historyLength));
   for (const line of lines.slice(from + 1)) {
     if (line.type === 'event') state = applyEvent(applyLifecycle(state, line.event), line.event);
-    else if (line.type === 'sample') state = applySample(state, line, true);
+    else if (line.type === 'sample') state = applySample(state, line);
   }
   return state;
 }
@@ -98,13 +97,34 @@ export function stateAt(cast: Cast, t: number): DashboardState {
   return banner === state.banner ? state : { ...state, banner };
 }
 
-function applySample(state: DashboardState, sample: SampleLine, current: boolean): DashboardState {
+/** The graphs' histories from samples before a snapshot (oldest first), each container's own points. */
+function withHistories(state: DashboardState, samples: readonly SampleLine[]): DashboardState {
+  const points = new Map(state.containers.map((c) => [c.name, { memory: [] as number[], rx: [] as number[], tx: [] as number[] }]));
+  for (const sample of samples) {
+    for (const s of sample.containers) {
+      const p = points.get(s.name);
+      if (!p) continue;
+      p.memory.push(s.memory.current);
+      p.rx.push(s.net.rxRate);
+      p.tx.push(s.net.txRate);
+    }
+  }
+  const containers = state.containers.map((view) => {
+    const p = points.get(view.name)!;
+    return {
+      ...view,
+      memory: { ...view.memory, history: [...p.memory, ...view.memory.history].slice(-historyLength) },
+      net: { ...view.net, rxHistory: [...p.rx, ...view.net.rxHistory].slice(-historyLength), txHistory: [...p.tx, ...view.net.txHistory].slice(-historyLength) },
+    };
+  });
+  return { ...state, containers };
+}
+
+function applySample(state: DashboardState, sample: SampleLine): DashboardState {
   const byName = new Map(sample.containers.map((c) => [c.name, c]));
   const containers = state.containers.map((view) => {
     const s = byName.get(view.name);
-    if (!s) return view;
-    if (current) return withSample(view, s);
-    return { ...view, memory: { ...view.memory, history: push(view.memory.history, s.memory.current) }, net: { ...view.net, rxHistory: push(view.net.rxHistory, s.net.rxRate), txHistory: push(view.net.txHistory, s.net.txRate) } };
+    return s ? withSample(view, s) : view;
   });
-  return { ...state, containers, host: current ? sample.host ?? state.host : state.host };
+  return { ...state, containers, host: sample.host ?? state.host };
 }
