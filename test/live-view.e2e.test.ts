@@ -6,12 +6,13 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliArgv, runCli } from './helpers/container.js';
+import { assertSandboxed, cgroupDirsOf, cliArgv, killCgroup, processesIn, runCli, uniqueName, waitUntil } from './helpers/container.js';
 import { dashboardCast, simpleCast } from './helpers/cast-generator.js';
 import { Keys, pressUntil, spawnScreen, type Screen } from './helpers/screen.js';
 
 const START_MS = 30_000;
 const STEP_MS = 10_000;
+const names = new Set<string>();
 
 function tempDir(t: ExecutionContext): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ctr-live-view-'));
@@ -111,4 +112,49 @@ test.serial('--live-view of a recording without a state track: one line, exit 2'
   const lines = result.stderr.trim().split('\n');
   t.is(lines.length, 1, result.stderr);
   t.regex(lines[0]!, /plain\.cast has no state track.*without --live-view/);
+});
+
+test.serial('a real recording: the dashboard recorded with --record through a real OOM kill, then its live view at the OOM marker', async (t) => {
+  t.timeout(180_000);
+  assertSandboxed();
+  const stateDir = mkdtempSync(path.join('/run', 'ctr-live-view-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const dir = tempDir(t);
+  const file = path.join(dir, 'real.cast');
+  const name = uniqueName('lvr');
+  names.add(name);
+  const cli = (args: string[]) => runCli(['--state-dir', stateDir, ...args], { timeoutMs: 60_000 });
+  t.teardown(async () => {
+    await cli(['rm', '-f', name]).catch(() => undefined);
+    if (processesIn(name).length) killCgroup(name);
+  });
+  const [node, ...args] = cliArgv(['--state-dir', stateDir, 'dashboard', '--record', file]);
+  const dashboard = spawnScreen(node!, args, { cols: 100, rows: 30 });
+  t.teardown(() => dashboard.close());
+  await dashboard.waitFor('Containers (0)', START_MS);
+  t.is((await cli(['run', '-d', '--name', name, '--memory', '32M', '--no-net', '--', '/var/shared_folder/hungry', '--step', '2', '--interval', '100'])).code, 0);
+  await dashboard.waitFor(new RegExp(`OOM KILL in ${name}`, 'i'), STEP_MS * 2, 'the OOM banner, live');
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // samples after the kill
+  await pressUntil(dashboard, 'q', /ctr-tui: recorded /, 'the recording written');
+
+  const screen = play(t, ['--live-view', file], 100, 30);
+  await screen.waitFor('Containers (', START_MS, 'the live view of the real recording');
+  await pressUntil(screen, ' ', (lines) => last(lines).includes('❚❚'), 'paused');
+  await pressUntil(screen, ']', (lines) => new RegExp(`❚❚ \\d+:\\d\\d /.*OOM kill in ${name}`).test(last(lines)), 'the OOM chapter', {
+    retryIf: (lines) => !/OOM kill/.test(last(lines)),
+    tries: 6,
+  });
+  await screen.waitFor(() => /OOM\s+\S+\/32M/.test(row(screen, name)), STEP_MS, `${name} oom-killed in its row, against its 32M limit`);
+  await screen.waitFor(/peak 32M\s+limit 32M/, STEP_MS, 'its memory at the limit, in the memory panel');
+  await pressUntil(screen, 'q', () => screen.hasExited(), 'quit');
+  t.is((await screen.exited).exitCode, 0);
+});
+
+test.after.always('nothing is left behind', async () => {
+  const left: string[] = [];
+  for (const name of names) {
+    await waitUntil(() => cgroupDirsOf(name).length === 0 && processesIn(name).length === 0, `${name}'s cgroups gone`, 10_000).catch(() => undefined);
+    left.push(...cgroupDirsOf(name).map((d) => `cgroup ${d}`), ...processesIn(name).map((pid) => `process ${pid} of ${name}`));
+  }
+  if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
 });

@@ -1,5 +1,5 @@
 import { upperBound, type Cast } from '../recording/asciicast-reader.js';
-import { stateAt } from '../recording/state-replay.js';
+import { SAME_MOMENT, stateAt } from '../recording/state-replay.js';
 import { SourceListeners, type DashboardSource, type SourceListener } from './source.js';
 
 /** How often the player's clock is read while the live view runs (ms). */
@@ -53,7 +53,7 @@ export class RecordedSource implements DashboardSource {
   /** The state now, when the clock crossed a state line since the last one given. */
   private poll(): void {
     const t = this.clock();
-    const lines = upperBound(this.cast.state, t);
+    const lines = upperBound(this.cast.state, t + SAME_MOMENT);
     // A banner expires with time alone: rebuild once a second even between lines.
     const second = Math.floor(t);
     if (lines === this.given && second === this.second) return;

@@ -103,7 +103,7 @@ export async function runLiveView(cast: Cast, playback: Playback, io: LiveViewIO
   const done = new Promise<'back' | 'quit'>((resolve) => (exit = resolve));
   io.output.write('\x1b[0m\x1b[2J\x1b[H');
   const ink = render(<LiveView cast={cast} playback={playback} store={store} source={source} ui={ui} onExit={(how) => exit(how)} />, {
-    stdin: io.input, stdout: io.output, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true,
+    stdin: io.input, stdout: io.output, exitOnCtrlC: false, patchConsole: false,
   });
   try {
     return await done;

@@ -88,11 +88,17 @@ export function recordedClock(cast: Cast, t: number): number {
 }
 
 /**
+ * The recorder writes an event's marker, then its state line, microseconds apart: a seek to the
+ * marker (']') must see the event. Lines this close after t count as at t.
+ */
+export const SAME_MOMENT = 0.005;
+
+/**
  * The dashboard as it stood at time t of a recording (the reader's state lines up to t,
  * replayed), its banner gone once it is older than the live dashboard keeps it.
  */
 export function stateAt(cast: Cast, t: number): DashboardState {
-  const state = replayState(stateUntil(cast, t).map((line) => line.record as StateLine));
+  const state = replayState(stateUntil(cast, t + SAME_MOMENT).map((line) => line.record as StateLine));
   const banner = state.banner && recordedClock(cast, t) - state.banner.at > bannerMs ? null : state.banner;
   return banner === state.banner ? state : { ...state, banner };
 }

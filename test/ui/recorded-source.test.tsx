@@ -54,8 +54,8 @@ test('the state at each moment of a recorded session, through RecordedSource and
   const moments: { name: string; t: number; state: DashboardState; now: number; selections: string[] }[] = [];
   const moment = async (name: string, now: number, selections: string[]) => {
     moments.push({ name, t: recorder.elapsed(), state: live.getSnapshot(), now, selections });
-    // The next lines come strictly later than this moment.
-    await tick(5);
+    // The next lines come later than this moment, by more than SAME_MOMENT (lines that close count as one moment).
+    await tick(20);
   };
   source.tick([sampleOf(webNow), sampleOf({ ...running, memory: { ...running.memory, current: 30 * MiB } })], null, base + 1000);
   await moment('recording, two running', base + 1000, ['web', 'hungry']);
