@@ -4,6 +4,7 @@ import { registerDashboard } from './dashboard-register.js';
 import { registerEvents } from './events-command.js';
 import { registerExec } from './exec-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
+import { registerLesson } from './lesson-command.js';
 import { registerLogs } from './logs-command.js';
 import { registerPs } from './ps-command.js';
 import { registerRootfs } from './rootfs-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerEvents(program);
   registerRootfs(program);
+  registerLesson(program);
   return program;
 }
 

@@ -39,17 +39,19 @@ export type ActionName =
   | 'filter-accept'
   | 'next-field'
   | 'prev-field'
-  | 'submit';
+  | 'submit'
+  | 'hint';
 
 /**
  * Where the keyboard is:
  * list: the dashboard; split: the dashboard with a terminal pane, the list focused;
  * terminal: the terminal pane focused; filter: typing a filter; help, logs: those overlays;
- * confirm: a y/n dialog; form: the new-container form.
+ * confirm: a y/n dialog; form: the new-container form; lesson: a lesson beside its shell
+ * (every other key is the shell's).
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'lesson';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'lesson'];
 
 export interface KeyHint {
   label: string;
@@ -131,6 +133,10 @@ export const KEYS: KeyTable = [
   { key: 'Esc', match: escape, action: 'close', description: 'cancel', when: ['form'], section: 'New container form', hint: { label: 'cancel', rank: 0 } },
 
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
+
+  // A lesson's shell has every other key (Ctrl-C too): only control keys a shell rarely needs.
+  { key: 'Ctrl-G', match: (input, key) => key.ctrl && input === 'g', action: 'hint', description: 'show or hide the step\'s hint', when: ['lesson'], section: 'Lesson', hint: { label: 'hint', rank: 0 } },
+  { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'quit', description: 'leave the lesson (its containers are removed)', when: ['lesson'], section: 'Lesson', hint: { label: 'leave', rank: 0 } },
 ];
 
 /** A Key with nothing pressed, for building synthetic key events (tests, raw stdin). */
@@ -238,6 +244,7 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   logs: 'logs',
   confirm: 'confirm dialog',
   form: 'new container form',
+  lesson: 'lesson',
 };
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
