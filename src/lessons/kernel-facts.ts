@@ -100,3 +100,16 @@ export function interfaces(pid: number | 'self'): string[] {
   const lines = read(`/proc/${pid}/net/dev`)?.split('\n').slice(2) ?? [];
   return lines.map((l) => l.split(':')[0].trim()).filter(Boolean);
 }
+
+/**
+ * Whether a shell is at its prompt: no job of its own holds the terminal in
+ * the foreground (its terminal's foreground process group, field 8 of
+ * /proc/PID/stat, is its own group, field 5), and it is asleep.
+ */
+export function shellAtPrompt(pid: number): boolean {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return false;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [state, , pgrp, , , tpgid] = fields;
+  return state === 'S' && pgrp === tpgid;
+}

@@ -7,6 +7,7 @@ import { UsageError } from '../runtime/errors.js';
 import { packagePath } from '../runtime/paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { describeCheck, waitForCheck, type CheckContext } from './checks.js';
+import { shellAtPrompt } from './kernel-facts.js';
 import type { Lesson, Place, Step } from './lesson-file.js';
 import { ShellSession } from './shell-session.js';
 
@@ -37,6 +38,9 @@ export interface LessonRunOptions {
 }
 
 export const defaultTypingDelayMs = 70;
+/** Demo pacing: a step ends once its shell is back at its prompt and quiet this long (never longer than settleMaxMs). */
+const quietMs = 300;
+const settleMaxMs = 15_000;
 
 /** The ctr-tui this process is: node, its flags (tsx in development), its script. */
 export function selfCli(): string[] {
@@ -61,6 +65,7 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
   private readonly cli: string[];
   private stopping: Promise<void> | null = null;
   private labStarts = 0;
+  private lastOutput = 0;
   private readonly cols: number;
   private readonly rows: number;
   /** The step being worked on (-1 before the first). */
@@ -99,7 +104,10 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
       cols: this.cols, rows: this.rows, cwd: packagePath('.'), env: this.env(),
     });
     this.labStarts++;
-    shell.on('output', (data) => this.emit('output', 'lab', data));
+    shell.on('output', (data) => {
+      this.lastOutput = Date.now();
+      this.emit('output', 'lab', data);
+    });
     shell.on('exit', () => {
       // exit in the lab's shell ends that container: the lesson goes on in a fresh one.
       if (!this.stopping && !this.abort.signal.aborted) this.startLab();
@@ -111,7 +119,10 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
     const shell = new ShellSession('/bin/sh', ['-i'], {
       cols: this.cols, rows: this.rows, cwd: packagePath('.'), env: this.env({ PS1: 'host$ ', ENV: '' }),
     });
-    shell.on('output', (data) => this.emit('output', 'host', data));
+    shell.on('output', (data) => {
+      this.lastOutput = Date.now();
+      this.emit('output', 'host', data);
+    });
     this.shells.set('host', shell);
   }
 
@@ -130,6 +141,29 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
 
   private checkContext(): CheckContext {
     return { runtime: this.options.runtime, lab: this.lesson.lab.name, hostCwd: packagePath('.') };
+  }
+
+  /** The host pid of the shell in a place (the lab's: its container's init), or null while there is none. */
+  private shellPid(place: Place): number | null {
+    if (place === 'host') return this.shells.get('host')?.pid ?? null;
+    const record = this.options.runtime.store.read(this.lesson.lab.name);
+    return record && !record.exit ? record.pid : null;
+  }
+
+  /**
+   * Demo pacing, so that what a command printed shows before the next step's
+   * banner: waits until the shell is back at its prompt (the kernel's
+   * foreground process group of its terminal is its own) and the shells have
+   * been quiet a moment. Not a check: checks never wait on output.
+   */
+  private async settle(place: Place): Promise<void> {
+    const deadline = Date.now() + settleMaxMs;
+    for (;;) {
+      const pid = this.shellPid(place);
+      if (pid !== null && shellAtPrompt(pid) && Date.now() - this.lastOutput >= quietMs) return;
+      if (Date.now() > deadline) return;
+      await sleep(50, undefined, { signal: this.abort.signal });
+    }
   }
 
   /** Types a command at a fixed pace, then Enter. */
@@ -158,7 +192,10 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
     const ctx = this.checkContext();
     try {
       // Typing waits for the shell itself to be there (a state, not a screen).
-      if (demo) await waitForCheck({ type: 'process', container: this.lesson.lab.name, comm: ['bash', 'sh'] }, ctx, signal);
+      if (demo) {
+        await waitForCheck({ type: 'process', container: this.lesson.lab.name, comm: ['bash', 'sh'] }, ctx, signal);
+        await this.settle('lab');
+      }
       for (const [index, step] of this.lesson.steps.entries()) {
         this.current = index;
         this.emit('event', { kind: 'step', index, step, waitingFor: describeCheck(step.check) });
@@ -170,6 +207,7 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
           await this.type(step.in, step.command);
         }
         await passed;
+        if (demo) await this.settle(step.in);
         this.emit('event', { kind: 'passed', index });
       }
       this.current = this.lesson.steps.length;

@@ -116,7 +116,7 @@ export async function runStudent(runtime: Runtime, lesson: Lesson, stateDir: str
   process.on('exit', restore);
   for (const s of signals) process.on(s, leave);
   stdout.write('\x1b[?1049h\x1b[?25l');
-  const ink = render(<StudentView lesson={lessonStore} terminal={terminal} layout={layout} />, { exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
+  const ink = render(<StudentView lesson={lessonStore} terminal={terminal} layout={layout} />, { exitOnCtrlC: false, patchConsole: false });
   stdin.setRawMode(true);
   stdin.resume();
   stdin.on('data', input);

@@ -64,7 +64,7 @@ export function lessonLines(lesson: LessonView, width: number): Line[] {
     for (const l of wrapText(step.text, width)) lines.push({ text: l });
     if (step.onHost) lines.push({ text: truncate('(on the host, in another terminal)', width), color: theme.warn });
     if (step.command) for (const l of wrapText(`$ ${step.command}`, width)) lines.push({ text: l, color: theme.accent });
-    for (const l of wrapText(`watching: ${lesson.waitingFor}`, width)) lines.push({ text: l, color: theme.muted });
+    if (lesson.waitingFor) for (const l of wrapText(`watching: ${lesson.waitingFor}`, width)) lines.push({ text: l, color: theme.muted });
     if (lesson.showHint) {
       for (const l of wrapText(`Hint: ${step.hint ?? 'no hint for this step: read it again, slowly.'}`, width)) lines.push({ text: l, color: theme.warn });
     }
