@@ -10,10 +10,10 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { lessonIds, listLessons } from '../src/lessons/catalog.js';
 import { stepLabel } from '../src/lessons/demo.js';
-import { parseLesson, type Lesson } from '../src/lessons/lesson-file.js';
+import { checkTypes, parseLesson, type Lesson } from '../src/lessons/lesson-file.js';
 import { UsageError } from '../src/runtime/errors.js';
 import type { RuntimeEvent } from '../src/runtime/events.js';
-import { assertSandboxed, leftovers } from './helpers/container.js';
+import { assertSandboxed, leftovers, processesIn, repoRoot } from './helpers/container.js';
 import { makeLab, settle, type Lab } from './helpers/lifecycle.js';
 
 assertSandboxed();
@@ -195,3 +195,32 @@ test.serial('a lesson refuses to start when one of its containers exists, and le
   t.is((await lab.cli(['rm', '-f', 'lab'])).code, 0);
   t.deepEqual(await settle(() => leftovers('lab')), []);
 });
+
+test('the README\'s example lesson is a valid lesson, and its table names every check type', (t) => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Lessons'), readme.indexOf('\n## ', readme.indexOf('## Lessons') + 1));
+  const example = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  t.truthy(example);
+  const lesson = parseLesson(JSON.parse(example!), 'README.md', 'example');
+  t.is(lesson.steps.length, 2);
+  for (const type of checkTypes) t.true(section.includes(`\`${type}\``), `README names check ${type}`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test.serial(`${signal} in the middle of a demo (Ctrl-C): the lesson stops, exit 130, and nothing of its containers is left`, async (t) => {
+    const lab = makeLab(t, { timeoutMs: 200_000 });
+    lab.track('lab', 'lab2');
+    const before = wrappers();
+    const cli = lab.start(['lesson', '3', '--demo', '--typing-delay', '2']);
+    // Step 4 starts lab2 from the host shell: stop once lab2 is listening, so both containers are there.
+    await cli.waitForStdout(/── Step 5\/5/, 150_000);
+    t.true(processesIn('lab').length > 0 && processesIn('lab2').length > 0, 'lab and lab2 are running');
+    cli.signal(signal);
+    const result = await cli.result;
+    t.is(result.code, 130, result.stderr);
+    t.regex(result.stdout, /Lesson stopped\./);
+    t.deepEqual(await settle(() => ['lab', 'lab2'].flatMap((n) => leftovers(n))), []);
+    t.deepEqual((await lab.ps(true)).map((r) => r.name), []);
+    t.deepEqual(wrappers().filter((w) => !before.includes(w)), []);
+  });
+}

@@ -178,8 +178,9 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
 
   /**
    * Runs the lesson to its end (or until stop()): resolves true when every
-   * step's check passed. In demo mode each command is typed after its check
-   * is already watching, so no event it causes can be missed.
+   * step's check passed. A check is watching before its step's command is
+   * typed (and from the moment the step before passed), so no event a command
+   * causes can be missed.
    */
   async run(): Promise<boolean> {
     const signal = this.abort.signal;
@@ -196,17 +197,25 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
         await waitForCheck({ type: 'process', container: this.lesson.lab.name, comm: ['bash', 'sh'] }, ctx, signal);
         await this.settle('lab');
       }
+      const watch = (index: number) => {
+        const passed = waitForCheck(this.lesson.steps[index].check, ctx, signal);
+        passed.catch(() => undefined);
+        return passed;
+      };
+      // Each step's check watches from the moment the step before it passed, so
+      // an event its predecessor's command causes a moment later is not missed.
+      let next = watch(0);
       for (const [index, step] of this.lesson.steps.entries()) {
         this.current = index;
         this.emit('event', { kind: 'step', index, step, waitingFor: describeCheck(step.check) });
-        const passed = waitForCheck(step.check, ctx, signal);
-        passed.catch(() => undefined);
+        const passed = next;
         if (demo && step.command) {
           if (step.in === 'lab') await waitForCheck({ type: 'process', container: this.lesson.lab.name, comm: ['bash', 'sh'] }, ctx, signal);
           this.emit('event', { kind: 'typed', index, place: step.in, command: step.command });
           await this.type(step.in, step.command);
         }
         await passed;
+        if (index + 1 < this.lesson.steps.length) next = watch(index + 1);
         if (demo) await this.settle(step.in);
         this.emit('event', { kind: 'passed', index });
       }
