@@ -12,6 +12,7 @@ import { lessonIds, listLessons } from '../src/lessons/catalog.js';
 import { stepLabel } from '../src/lessons/demo.js';
 import { checkTypes, parseLesson, type Lesson } from '../src/lessons/lesson-file.js';
 import { UsageError } from '../src/runtime/errors.js';
+import { LESSON_KEYS } from '../src/ui/keys.js';
 import type { RuntimeEvent } from '../src/runtime/events.js';
 import { assertSandboxed, leftovers, processesIn, repoRoot } from './helpers/container.js';
 import { makeLab, settle, type Lab } from './helpers/lifecycle.js';
@@ -204,6 +205,7 @@ test('the README\'s example lesson is a valid lesson, and its table names every 
   const lesson = parseLesson(JSON.parse(example!), 'README.md', 'example');
   t.is(lesson.steps.length, 2);
   for (const type of checkTypes) t.true(section.includes(`\`${type}\``), `README names check ${type}`);
+  for (const binding of LESSON_KEYS) t.true(section.includes(`\`${binding.key}\``), `README names the lesson key ${binding.key}`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

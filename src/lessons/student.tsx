@@ -2,7 +2,7 @@ import xterm from '@xterm/headless';
 import { Box, render } from 'ink';
 import type { Key } from 'ink';
 import type { Runtime } from '../runtime/runtime.js';
-import { dispatchKey, KEYS, NO_KEY, type ActionName } from '../ui/keys.js';
+import { dispatchKey, LESSON_KEYS, NO_KEY, type ActionName } from '../ui/keys.js';
 import { LessonPanel, type LessonView } from '../ui/LessonPanel.js';
 import type { TerminalView } from '../ui/model.js';
 import { createStore, useStore, type Store } from '../ui/store.js';
@@ -36,7 +36,7 @@ export function routeInput(text: string, act: (action: ActionName) => void, forw
   let pending = '';
   for (const char of text) {
     const { input, key } = keyOf(char);
-    const action = dispatchKey(KEYS, input, key, 'lesson');
+    const action = dispatchKey(LESSON_KEYS, input, key, 'lesson');
     if (!action) {
       pending += char;
       continue;

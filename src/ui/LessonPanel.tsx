@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { footerHints, footerText, KEYS } from './keys.js';
+import { footerHints, footerText, LESSON_KEYS } from './keys.js';
 import { truncate } from './format.js';
 import { Panel, panelInnerHeight, panelInnerWidth } from './Panel.js';
 import { theme } from './theme.js';
@@ -77,7 +77,7 @@ export function lessonLines(lesson: LessonView, width: number): Line[] {
 export function LessonPanel({ lesson, width, height }: LessonPanelProps) {
   const inner = panelInnerWidth(width);
   const rows = panelInnerHeight(height);
-  const footer = footerText(footerHints(KEYS, inner, 'lesson'));
+  const footer = footerText(footerHints(LESSON_KEYS, inner, 'lesson'));
   const body = lessonLines(lesson, inner);
   // Keep the current step in view: drop finished steps from the top when the panel is short.
   const room = Math.max(0, rows - 1);

@@ -133,8 +133,14 @@ export const KEYS: KeyTable = [
   { key: 'Esc', match: escape, action: 'close', description: 'cancel', when: ['form'], section: 'New container form', hint: { label: 'cancel', rank: 0 } },
 
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
+];
 
-  // A lesson's shell has every other key (Ctrl-C too): only control keys a shell rarely needs.
+/**
+ * A lesson's keys (ctr-tui lesson, beside the student's shell). The shell has every other key,
+ * Ctrl-C too, so these are control keys a shell rarely needs. A table of its own: the dashboard's
+ * help, footer and README table are about the dashboard.
+ */
+export const LESSON_KEYS: KeyTable = [
   { key: 'Ctrl-G', match: (input, key) => key.ctrl && input === 'g', action: 'hint', description: 'show or hide the step\'s hint', when: ['lesson'], section: 'Lesson', hint: { label: 'hint', rank: 0 } },
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'quit', description: 'leave the lesson (its containers are removed)', when: ['lesson'], section: 'Lesson', hint: { label: 'leave', rank: 0 } },
 ];
