@@ -226,3 +226,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     t.deepEqual(wrappers().filter((w) => !before.includes(w)), []);
   });
 }
+
+test.serial('a lesson whose container cannot start (its address is taken) says why in one line, exit 1, and leaves nothing', async (t) => {
+  const lab = makeLab(t);
+  lab.track('occupant', 'lab');
+  const run = await lab.cli(['run', '-d', '--name', 'occupant', '--ip', '10.0.0.2', '--', 'sleep', '3600']);
+  t.is(run.code, 0, run.stderr);
+  const result = await lab.cli(['lesson', '1', '--demo'], { timeoutMs: 120_000 });
+  t.is(result.code, 1);
+  t.is(result.stderr, 'ctr-tui: the lesson\'s container lab could not start (ctr-tui run lab 2 1 exited 2): ctr-tui: address 10.0.0.2 is already in use by ctr-occupant: pick another with --ip\n');
+  t.deepEqual(leftovers('lab'), []);
+  t.deepEqual((await lab.ps()).map((r) => r.name), ['occupant']);
+  t.is((await lab.cli(['rm', '-f', 'occupant'])).code, 0);
+  t.deepEqual(await settle(() => leftovers('occupant')), []);
+});

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../runtime/errors.js';
+import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { packagePath } from '../runtime/paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { describeCheck, waitForCheck, type CheckContext } from './checks.js';
@@ -66,6 +66,8 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
   private stopping: Promise<void> | null = null;
   private labStarts = 0;
   private lastOutput = 0;
+  /** Why the lesson cannot go on (the lab's shell ended before its container started), told by run(). */
+  private failure: string | null = null;
   private readonly cols: number;
   private readonly rows: number;
   /** The step being worked on (-1 before the first). */
@@ -104,13 +106,29 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
       cols: this.cols, rows: this.rows, cwd: packagePath('.'), env: this.env(),
     });
     this.labStarts++;
+    let started = false;
+    let tail = '';
+    const onEvent = (event: { kind: string; name: string }) => {
+      if (event.kind === 'started' && event.name === this.lesson.lab.name) started = true;
+    };
+    this.options.runtime.on('event', onEvent);
     shell.on('output', (data) => {
       this.lastOutput = Date.now();
+      tail = (tail + data).slice(-2000);
       this.emit('output', 'lab', data);
     });
-    shell.on('exit', () => {
+    shell.on('exit', (code) => {
+      this.options.runtime.off('event', onEvent);
+      if (this.stopping || this.abort.signal.aborted) return;
+      if (!started && this.options.runtime.store.read(this.lesson.lab.name) === null) {
+        // It never started (its name or address is taken, say): say why, rather than try again and again.
+        const said = tail.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).pop();
+        this.failure = `the lesson's container ${this.lesson.lab.name} could not start (ctr-tui run ${this.lesson.lab.run.join(' ')} exited ${code}): ${said ?? 'no output'}`;
+        this.abort.abort();
+        return;
+      }
       // exit in the lab's shell ends that container: the lesson goes on in a fresh one.
-      if (!this.stopping && !this.abort.signal.aborted) this.startLab();
+      this.startLab();
     });
     this.shells.set('lab', shell);
   }
@@ -225,6 +243,7 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;
       this.emit('event', { kind: 'lesson-end', completed: false });
+      if (this.failure) throw new RuntimeError(this.failure);
       return false;
     }
   }

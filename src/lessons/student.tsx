@@ -121,7 +121,12 @@ export async function runStudent(runtime: Runtime, lesson: Lesson, stateDir: str
   stdin.resume();
   stdin.on('data', input);
   stdout.on('resize', resize);
-  const finished = run.run().catch(() => false);
+  let failure: unknown = null;
+  const finished = run.run().catch((error: unknown) => {
+    failure = error;  // told once the screen is the user's again
+    leave();
+    return false;
+  });
   try {
     await left;
   } finally {
@@ -138,5 +143,6 @@ export async function runStudent(runtime: Runtime, lesson: Lesson, stateDir: str
     restore();
     process.off('exit', restore);
   }
+  if (failure) throw failure;
   return 0;
 }
