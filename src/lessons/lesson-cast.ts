@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 
 /**
  * A minimal asciicast v2 file of a lesson's own screen: the header, then
@@ -10,7 +10,7 @@ export class LessonCast {
   private readonly fd: number;
   private readonly started = process.hrtime.bigint();
 
-  constructor(file: string, width: number, height: number, title: string) {
+  constructor(private readonly file: string, width: number, height: number, title: string) {
     this.fd = openSync(file, 'w', 0o644);
     const header = { version: 2, width, height, timestamp: Math.floor(Date.now() / 1000), title, env: { TERM: 'xterm-256color', SHELL: '/bin/sh' } };
     writeSync(this.fd, `${JSON.stringify(header)}\n`);
@@ -31,5 +31,11 @@ export class LessonCast {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  /** Closes and removes the file: the lesson never began. */
+  discard(): void {
+    this.close();
+    rmSync(this.file, { force: true });
   }
 }

@@ -32,8 +32,21 @@ export async function runLessonCommand(runtime: Runtime, lesson: Lesson, options
   }
   const cols = process.stdout.columns || 100;
   const rows = process.stdout.rows || 30;
-  const run = new LessonRun(lesson, { runtime, stateDir: options.stateDir, mode: 'demo', typingDelayMs, cols, rows });
-  const cast = options.record ? new LessonCast(options.record, cols, rows, lesson.title) : null;
+  let cast: LessonCast | null = null;
+  if (options.record) {
+    try {
+      cast = new LessonCast(options.record, cols, rows, lesson.title);
+    } catch (error) {
+      throw new UsageError(`--record: cannot write ${options.record} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  let run: LessonRun;
+  try {
+    run = new LessonRun(lesson, { runtime, stateDir: options.stateDir, mode: 'demo', typingDelayMs, cols, rows });
+  } catch (error) {
+    cast?.discard();
+    throw error;
+  }
   presentDemo(run, {
     write: (text) => {
       process.stdout.write(text);
