@@ -5,19 +5,21 @@
 // same sequence of steps; student mode on a real pty. Serial, and in one
 // file: every lesson uses the fixed names lab and lab2 and the seed's
 // addresses 10.0.0.2/.3.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { lessonIds, listLessons } from '../src/lessons/catalog.js';
 import { stepLabel } from '../src/lessons/demo.js';
-import { checkTypes, parseLesson, type Lesson } from '../src/lessons/lesson-file.js';
+import { checkTypes, parseLesson, type Check, type Lesson } from '../src/lessons/lesson-file.js';
 import { UsageError } from '../src/runtime/errors.js';
 import { LESSON_KEYS } from '../src/ui/keys.js';
 import type { RuntimeEvent } from '../src/runtime/events.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pollIntervalMs } from '../src/lessons/checks.js';
-import { assertSandboxed, cliArgv, hostRoutes, leftovers, processesIn, repoRoot, waitUntil } from './helpers/container.js';
+import { holds, pollIntervalMs, waitForCheck } from '../src/lessons/checks.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { assertSandboxed, cliArgv, hostClient, hostRoutes, leftovers, processesIn, repoRoot, waitUntil } from './helpers/container.js';
 import { comm, makeLab, settle, type Lab } from './helpers/lifecycle.js';
 import { Keys, spawnScreen } from './helpers/screen.js';
 
@@ -312,4 +314,68 @@ test.serial('bad options: one line each, exit 2, no recording and nothing else l
   t.deepEqual(readdirSync(scratch).filter((f) => f === 'never.cast'), []);
   t.deepEqual(wrappers().filter((w) => !before.includes(w)), []);
   t.deepEqual(leftovers('lab'), []);
+});
+
+// ---------------------------------------------------------------- each check, both ways
+
+test.serial('each state check holds on the real state and fails on another', async (t) => {
+  const lab = makeLab(t);
+  const name = 'chk';
+  lab.track(name);
+  const run = await lab.cli(['run', '-d', '--name', name, '--hostname', 'hal', '--ip', '10.0.0.250', '--memory', '32M', '--', '/var/shared_folder/server', '8080']);
+  t.is(run.code, 0, run.stderr);
+  const runtime = new Runtime(lab.dir);
+  t.teardown(() => runtime.close());
+  const ctx = { runtime, lab: name, hostCwd: repoRoot };
+  const c = name;
+  await waitUntil(() => processesIn(name).some((p) => comm(p) === 'server'), 'the server');
+  const both: [Exclude<Check, { type: 'event' }>, boolean][] = [
+    [{ type: 'process', container: c, comm: ['server'], nspid: 1 }, true],
+    [{ type: 'process', container: c, comm: ['server'], nspid: 2 }, false],
+    [{ type: 'process', container: c, comm: ['sleep'] }, false],
+    [{ type: 'hostname', container: c, equals: 'hal' }, true],
+    [{ type: 'hostname', container: c, equals: 'chk' }, false],
+    [{ type: 'namespaces', container: c, kinds: ['pid', 'uts', 'net', 'mnt', 'ipc', 'cgroup'] }, true],
+    [{ type: 'memory-limit', container: c, bytes: 32 * 1024 * 1024 }, true],
+    [{ type: 'memory-limit', container: c, bytes: 10 * 1024 * 1024 }, false],
+    [{ type: 'memory-above', container: c, bytes: 1024 * 1024 * 1024 }, false],
+    [{ type: 'root-mount', container: c, fstype: 'overlay' }, true],
+    [{ type: 'root-mount', container: c, fstype: 'ext4' }, false],
+    [{ type: 'veth', container: c, ip: '10.0.0.250', hostIp: '10.0.0.1' }, true],
+    [{ type: 'veth', container: c, ip: '10.0.0.251', hostIp: '10.0.0.1' }, false],
+    [{ type: 'file-missing', container: c, path: '/root/nothing-here' }, true],
+    [{ type: 'file-missing', container: c, path: '/etc/passwd' }, false],
+    [{ type: 'file-written', container: c, path: '/etc/passwd' }, false],
+    [{ type: 'file-written', container: c, path: '/root/w' }, false],
+    [{ type: 'output', in: 'lab', run: 'hostname', matches: '^hal$' }, true],
+    [{ type: 'output', in: 'lab', run: 'hostname', matches: '^lab$' }, false],
+    [{ type: 'output', in: 'host', run: 'echo on-the-host', matches: '^on-the-host$' }, true],
+  ];
+  const once = (check: Exclude<Check, { type: 'event' }>) => holds(check, ctx, new AbortController().signal);
+  for (const [check, expected] of both) t.is(await once(check), expected, JSON.stringify(check));
+
+  // Now the states they wait for: the server's socket, a file written inside, a client, an OOM kill.
+  await waitForCheck({ type: 'listening', container: c, port: 8080 }, ctx, AbortSignal.timeout(20_000));
+  t.false(await once({ type: 'listening', container: c, port: 8081 }));
+  t.false(await once({ type: 'connected', container: c, port: 8080 }), 'no client yet');
+  const write = await lab.cli(['exec', '-T', name, 'sh', '-c', 'echo hi > /root/w']);
+  t.is(write.code, 0, write.stderr);
+  t.true(await once({ type: 'file-written', container: c, path: '/root/w' }));
+  const client = spawn(hostClient, ['10.0.0.250', '8080', '--count', '5', '--interval', '500'], { stdio: 'ignore' });
+  const clientExit = new Promise((resolve) => client.once('exit', resolve));
+  await waitForCheck({ type: 'connected', container: c, port: 8080 }, ctx, AbortSignal.timeout(20_000));
+  await clientExit;
+  runtime.watch();
+  const killed = waitForCheck({ type: 'event', container: c, kind: 'oom-kill', comm: 'hungry' }, ctx, AbortSignal.timeout(60_000));
+  const other = waitForCheck({ type: 'event', container: c, kind: 'oom-kill', comm: 'server' }, ctx, AbortSignal.timeout(60_000));
+  other.catch(() => undefined);
+  const hungry = await lab.cli(['exec', '-T', name, '/var/shared_folder/hungry']);
+  t.is(hungry.code, 137, 'hungry was killed (SIGKILL)');
+  await killed;
+  t.true(await once({ type: 'memory-limit', container: c, bytes: 32 * 1024 * 1024 }));
+  // No state check holds for a container that is not running.
+  t.is((await lab.cli(['rm', '-f', name])).code, 0);
+  t.false(await once({ type: 'process', container: c, comm: ['server'] }));
+  t.false(await once({ type: 'file-missing', container: c, path: '/root/nothing-here' }));
+  t.deepEqual(await settle(() => leftovers(name)), []);
 });

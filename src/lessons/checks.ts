@@ -69,15 +69,19 @@ function execOutput(ctx: CheckContext, container: string, argv: string[], signal
   }
 }
 
-/** One look at the state a check is about: does it hold now? */
-async function holds(check: Exclude<Check, { type: 'event' }>, ctx: CheckContext, signal: AbortSignal): Promise<boolean> {
+/** One look at the state a check is about: does it hold now? (Exported for the tests.) */
+export async function holds(check: Exclude<Check, { type: 'event' }>, ctx: CheckContext, signal: AbortSignal): Promise<boolean> {
   if (check.type === 'output') {
     const out = check.in === 'host' ? await outputOf('/bin/sh', ['-c', check.run], ctx.hostCwd, signal) : await execOutput(ctx, ctx.lab, ['/bin/sh', '-c', check.run], signal);
     return out !== null && new RegExp(check.matches, 'm').test(out);
   }
   if (check.type === 'hostname') {
-    // The container's UTS namespace, asked from inside it.
-    return (await execOutput(ctx, check.container, ['hostname'], signal))?.trim() === check.equals;
+    // The container's UTS namespace, joined alone by a process that stays on the host: nothing
+    // shows in the container's ps or counts against its pids limit.
+    const init = running(ctx.runtime, check.container);
+    if (!init) return false;
+    const out = await outputOf('nsenter', [`--uts=/proc/${init.pid}/ns/uts`, '--', 'hostname'], ctx.hostCwd, signal);
+    return out?.trim() === check.equals;
   }
   const init = running(ctx.runtime, check.container);
   if (!init) return false;
