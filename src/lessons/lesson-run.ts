@@ -64,7 +64,6 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
   private readonly binDir: string;
   private readonly cli: string[];
   private stopping: Promise<void> | null = null;
-  private labStarts = 0;
   private lastOutput = 0;
   /** Why the lesson cannot go on (the lab's shell ended before its container started), told by run(). */
   private failure: string | null = null;
@@ -105,7 +104,6 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
     const shell = new ShellSession(file, [...args, '--state-dir', this.options.stateDir, 'run', ...this.lesson.lab.run], {
       cols: this.cols, rows: this.rows, cwd: packagePath('.'), env: this.env(),
     });
-    this.labStarts++;
     let started = false;
     let tail = '';
     const onEvent = (event: { kind: string; name: string }) => {
@@ -142,11 +140,6 @@ export class LessonRun extends EventEmitter<{ event: [LessonEvent]; output: [Pla
       this.emit('output', 'host', data);
     });
     this.shells.set('host', shell);
-  }
-
-  /** How many times the lab's shell (and so its container) has been started. */
-  get labGenerations(): number {
-    return this.labStarts;
   }
 
   write(place: Place, data: string): void {
