@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { NativeError } from './errors.js';
 import { packagePath } from './paths.js';
 
 export interface SpawnPlan {
@@ -21,9 +22,16 @@ export interface SpawnPlan {
 export interface ExitStatus {
   code: number | null;
   signal: number | null;
+  /** The watch failed (the reactor could not wait on the pidfd): the exit is unknown. */
+  error?: NativeError;
 }
 
-/** The addon's exports: one kernel operation each, errors naming call and path. */
+/**
+ * The addon's exports: one kernel operation each. Every error they throw is a
+ * NativeError (errors.ts): "CALL PATH: strerror" with .call, .path and .code;
+ * only a wrong argument type is a plain TypeError. A watch whose fd the kernel
+ * stops waiting on ends, and its callback gets the NativeError as argument.
+ */
 export interface Native {
   spawn(plan: SpawnPlan): { pid: number; pidfd: number };
   release(pid: number): { ptyMaster: number | null };
@@ -35,9 +43,9 @@ export interface Native {
   addRoute(name: string, dst: string, prefix: number, gateway: string | null): void;
   linkExists(name: string): boolean;
   watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
-  watchReadable(fd: number, callback: () => void, keepAlive?: boolean): number;
+  watchReadable(fd: number, callback: (error?: NativeError) => void, keepAlive?: boolean): number;
   /** When fd fires, the reactor thread drains it and notes who is in the cgroup (procsFiles); then callback(). */
-  watchSnapshot(fd: number, procsFiles: string[], callback: () => void): number;
+  watchSnapshot(fd: number, procsFiles: string[], callback: (error?: NativeError) => void): number;
   /** What a snapshot watch has noted since the last call: host pid, pid inside, host pid, pid inside, ... */
   takeSnapshot(id: number): number[];
   unwatch(id: number): boolean;

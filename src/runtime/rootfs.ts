@@ -18,7 +18,10 @@ export function resolveRootfs(value: string | undefined): string {
   let stat;
   try {
     stat = statSync(candidate);
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
+      throw new UsageError(`rootfs "${value}" is too long: ${Buffer.byteLength(candidate)} bytes, and the kernel takes paths under 4096`);
+    }
     throw new UsageError(`rootfs "${value}" not found: give a directory or the name of an imported rootfs (ctr-tui rootfs ls)`);
   }
   if (!stat.isDirectory()) throw new UsageError(`rootfs "${value}" is not a directory`);

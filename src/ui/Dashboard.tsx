@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Box } from 'ink';
 import type { DashboardState, TerminalView } from './model.js';
 import type { NewContainerValues } from './new-container.js';
-import { KEYS, footerHints, type KeyTable } from './keys.js';
+import { KEYS, dashboardHelpTable, footerHints, type KeyTable } from './keys.js';
 import { computeLayout, type Size } from './layout.js';
 import { keyContext, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
 import { Banner } from './Banner.js';
@@ -68,7 +68,7 @@ export function Dashboard({ state, ui, size, now, keys = KEYS, terminal = null, 
 
   let body;
   if (overlay?.kind === 'help') {
-    body = <HelpOverlay table={keys} width={width} height={bodyHeight} />;
+    body = <HelpOverlay table={dashboardHelpTable(keys)} width={width} height={bodyHeight} />;
   } else if (overlay?.kind === 'logs') {
     body = <LogView container={overlay.container} lines={logs ?? []} width={width} height={bodyHeight} />;
   } else if (ui.split) {

@@ -40,18 +40,26 @@ export type ActionName =
   | 'next-field'
   | 'prev-field'
   | 'submit'
+  | 'play-pause'
+  | 'seek-back'
+  | 'seek-forward'
+  | 'prev-marker'
+  | 'next-marker'
+  | 'step'
+  | 'faster'
+  | 'slower'
   | 'hint';
 
 /**
  * Where the keyboard is:
  * list: the dashboard; split: the dashboard with a terminal pane, the list focused;
  * terminal: the terminal pane focused; filter: typing a filter; help, logs: those overlays;
- * confirm: a y/n dialog; form: the new-container form; lesson: a lesson beside its shell
- * (every other key is the shell's).
+ * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`; lesson: a lesson
+ * beside its shell (`ctr-tui lesson`: every other key is the shell's).
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'lesson';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player' | 'lesson';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'lesson'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player', 'lesson'];
 
 export interface KeyHint {
   label: string;
@@ -133,14 +141,20 @@ export const KEYS: KeyTable = [
   { key: 'Esc', match: escape, action: 'close', description: 'cancel', when: ['form'], section: 'New container form', hint: { label: 'cancel', rank: 0 } },
 
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
-];
 
-/**
- * A lesson's keys (ctr-tui lesson, beside the student's shell). The shell has every other key,
- * Ctrl-C too, so these are control keys a shell rarely needs. A table of its own: the dashboard's
- * help, footer and README table are about the dashboard.
- */
-export const LESSON_KEYS: KeyTable = [
+  // ctr-tui play: a recording in the terminal.
+  { key: 'Space', match: char(' '), action: 'play-pause', description: 'pause / play', when: ['player'], section: 'Player', hint: { label: 'pause', rank: 0 } },
+  { key: '←', match: (_input, key) => key.leftArrow, action: 'seek-back', description: 'back 5 s', when: ['player'], section: 'Player', hint: { key: '←/→', label: '5s', rank: 2 } },
+  { key: '→', match: (_input, key) => key.rightArrow, action: 'seek-forward', description: 'forward 5 s', when: ['player'], section: 'Player' },
+  { key: '[', match: char('['), action: 'prev-marker', description: 'previous marker (chapter)', when: ['player'], section: 'Player', hint: { key: '[/]', label: 'chapter', rank: 1 } },
+  { key: ']', match: char(']'), action: 'next-marker', description: 'next marker (chapter)', when: ['player'], section: 'Player' },
+  { key: '.', match: char('.'), action: 'step', description: 'one step (while paused)', when: ['player'], section: 'Player', hint: { label: 'step', rank: 4 } },
+  { key: '+/=', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
+  { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
+  { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
+
+  // ctr-tui lesson: the lesson beside the student's shell, which has every other key (Ctrl-C too),
+  // so only control keys a shell rarely needs.
   { key: 'Ctrl-G', match: (input, key) => key.ctrl && input === 'g', action: 'hint', description: 'show or hide the step\'s hint', when: ['lesson'], section: 'Lesson', hint: { label: 'hint', rank: 0 } },
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'quit', description: 'leave the lesson (its containers are removed)', when: ['lesson'], section: 'Lesson', hint: { label: 'leave', rank: 0 } },
 ];
@@ -250,8 +264,22 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   logs: 'logs',
   confirm: 'confirm dialog',
   form: 'new container form',
-  lesson: 'lesson',
+  player: 'player (ctr-tui play)',
+  lesson: 'lesson (ctr-tui lesson)',
 };
+
+/** The bindings of some contexts only. */
+export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): KeyTable {
+  return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
+}
+
+/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play) and a lesson's. */
+export function dashboardHelpTable(table: KeyTable): KeyTable {
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player' && c !== 'lesson'));
+}
+
+/** A lesson's keys (ctr-tui lesson). */
+export const LESSON_KEYS: KeyTable = bindingsFor(KEYS, ['lesson']);
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
 export function keyAlternatives(label: string): string[] {
