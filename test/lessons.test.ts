@@ -13,6 +13,7 @@ import test, { type ExecutionContext } from 'ava';
 import { lessonIds, listLessons } from '../src/lessons/catalog.js';
 import { stepLabel } from '../src/lessons/demo.js';
 import { checkTypes, parseLesson, type Check, type Lesson } from '../src/lessons/lesson-file.js';
+import { parseCast } from '../src/recording/asciicast-reader.js';
 import { UsageError } from '../src/runtime/errors.js';
 import { LESSON_KEYS } from '../src/ui/keys.js';
 import type { RuntimeEvent } from '../src/runtime/events.js';
@@ -73,7 +74,11 @@ async function demo(t: ExecutionContext, lab: Lab, lesson: Lesson, cast: string)
   t.is(header.version, 2);
   t.deepEqual(lines.filter((l) => l.code === 'm').map((l) => l.data), lesson.steps.map((s, i) => stepLabel(i, lesson.steps.length, s.text)), 'one marker per step, in order');
   t.true(lines.every((l, i) => i === 0 || l.t >= lines[i - 1].t), 'times never go back');
-  return { result, events: await journal(lab), cast: lines };
+  // The project's own reader (ctr-tui play, export) takes it as it is.
+  const parsed = parseCast(readFileSync(cast, 'utf8'), cast);
+  t.deepEqual(parsed.warnings, []);
+  t.deepEqual(parsed.markers.map((m) => m.label), lesson.steps.map((s, i) => stepLabel(i, lesson.steps.length, s.text)));
+  return { result, events: () => journal(lab), cast: lines };
 }
 
 test.serial('lesson list names every shipped lesson, one a line', async (t) => {
@@ -96,7 +101,8 @@ test.serial('lesson 1, namespaces, passes end to end in demo mode', async (t) =>
 
 test.serial('lesson 2, the OOM kill, passes end to end in demo mode: hungry is OOM-killed twice in lab', async (t) => {
   const lab = makeLab(t, { timeoutMs: 200_000 });
-  const { events } = await demo(t, lab, lessons[1], path.join(scratch, '2.cast'));
+  const { events: readEvents } = await demo(t, lab, lessons[1], path.join(scratch, '2.cast'));
+  const events = await readEvents();
   const kills = events.filter((e) => e.kind === 'oom-kill' && e.name === 'lab');
   t.is(kills.length, 2, JSON.stringify(kills));
   for (const kill of kills) if (kill.kind === 'oom-kill') {
@@ -107,7 +113,8 @@ test.serial('lesson 2, the OOM kill, passes end to end in demo mode: hungry is O
 
 test.serial('lesson 3, the veth pair, passes end to end in demo mode: two containers serve port 8080', async (t) => {
   const lab = makeLab(t, { timeoutMs: 200_000 });
-  const { result, events } = await demo(t, lab, lessons[2], path.join(scratch, '3.cast'));
+  const { result, events: readEvents } = await demo(t, lab, lessons[2], path.join(scratch, '3.cast'));
+  const events = await readEvents();
   t.regex(result.stdout, /Hello from lab, I got your message: Hello, server!/);
   t.regex(result.stdout, /Hello from lab2, I got your message: Hello, server!/);
   t.true(events.some((e) => e.kind === 'started' && e.name === 'lab2'), 'lab2 was started by the host shell\'s ctr-tui, on the lesson\'s state dir');
@@ -116,14 +123,16 @@ test.serial('lesson 3, the veth pair, passes end to end in demo mode: two contai
 
 test.serial('lesson 4, the root filesystem, passes end to end in demo mode: the second lab does not have the first one\'s file', async (t) => {
   const lab = makeLab(t, { timeoutMs: 200_000 });
-  const { result, events } = await demo(t, lab, lessons[3], path.join(scratch, '4.cast'));
+  const { result, events: readEvents } = await demo(t, lab, lessons[3], path.join(scratch, '4.cast'));
+  const events = await readEvents();
   t.is(events.filter((e) => e.kind === 'started' && e.name === 'lab').length, 2, 'exit in the shell, then a fresh lab');
   t.regex(result.stdout, /No such file or directory/);
 });
 
 test.serial('lesson 5, the assignment, passes end to end in demo mode', async (t) => {
   const lab = makeLab(t, { timeoutMs: 200_000 });
-  const { result, events } = await demo(t, lab, lessons[4], path.join(scratch, '5.cast'));
+  const { result, events: readEvents } = await demo(t, lab, lessons[4], path.join(scratch, '5.cast'));
+  const events = await readEvents();
   t.regex(result.stdout, /inet 10\.0\.0\.2\/24/);
   t.regex(result.stdout, /inet 10\.0\.0\.1\/32/);
   t.regex(result.stdout, /Hello from lab, I got your message/);
