@@ -48,17 +48,19 @@ export type ActionName =
   | 'next-marker'
   | 'step'
   | 'faster'
-  | 'slower';
+  | 'slower'
+  | 'hint';
 
 /**
  * Where the keyboard is:
  * list: the dashboard; split: the dashboard with a terminal pane, the list focused;
  * terminal: the terminal pane focused; filter: typing a filter; help, logs: those overlays;
- * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`.
+ * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`; lesson: a lesson
+ * beside its shell (`ctr-tui lesson`: every other key is the shell's).
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player' | 'lesson';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player', 'lesson'];
 
 export interface KeyHint {
   label: string;
@@ -152,6 +154,11 @@ export const KEYS: KeyTable = [
   { key: '+/=', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
   { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
   { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
+
+  // ctr-tui lesson: the lesson beside the student's shell, which has every other key (Ctrl-C too),
+  // so only control keys a shell rarely needs.
+  { key: 'Ctrl-G', match: (input, key) => key.ctrl && input === 'g', action: 'hint', description: 'show or hide the step\'s hint', when: ['lesson'], section: 'Lesson', hint: { label: 'hint', rank: 0 } },
+  { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'quit', description: 'leave the lesson (its containers are removed)', when: ['lesson'], section: 'Lesson', hint: { label: 'leave', rank: 0 } },
 ];
 
 /** A Key with nothing pressed, for building synthetic key events (tests, raw stdin). */
@@ -260,6 +267,7 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   confirm: 'confirm dialog',
   form: 'new container form',
   player: 'player (ctr-tui play)',
+  lesson: 'lesson (ctr-tui lesson)',
 };
 
 /** The bindings of some contexts only. */
@@ -267,10 +275,13 @@ export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): K
   return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
 }
 
-/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play). */
+/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play) and a lesson's. */
 export function dashboardHelpTable(table: KeyTable): KeyTable {
-  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player'));
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player' && c !== 'lesson'));
 }
+
+/** A lesson's keys (ctr-tui lesson). */
+export const LESSON_KEYS: KeyTable = bindingsFor(KEYS, ['lesson']);
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
 export function keyAlternatives(label: string): string[] {

@@ -152,6 +152,7 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
     case 'next-field':
     case 'prev-field':
     case 'submit':
+    case 'hint':  // the lesson's, not the dashboard's
       return ui;
   }
 }
