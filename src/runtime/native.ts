@@ -70,4 +70,30 @@ export interface Native {
   attachDeviceFilter(dir: string, rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[]): void;
 }
 
-export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;
+const addon = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;
+
+/**
+ * A watch's callback as the reactor calls it. Node 20 swallows an exception thrown in an N-API
+ * thread-safe callback (a DEP0168 warning, no more), so a callback that throws would be called
+ * again and again on a fd nobody drains, silently. Thrown again from a microtask, it is an
+ * ordinary uncaught exception: the command ends and says what went wrong.
+ */
+function surfaced<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      callback(...args);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+}
+
+export const native: Native = {
+  ...addon,
+  watchExit: (pidfd, callback) => addon.watchExit(pidfd, surfaced(callback)),
+  watchReadable: (fd, callback, keepAlive) =>
+    keepAlive === undefined ? addon.watchReadable(fd, surfaced(callback)) : addon.watchReadable(fd, surfaced(callback), keepAlive),
+  watchSnapshot: (fd, procsFiles, callback) => addon.watchSnapshot(fd, procsFiles, surfaced(callback)),
+};
