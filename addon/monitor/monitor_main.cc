@@ -7,6 +7,7 @@
 // Protocol on stdin/stdout with ctr-tui, one line each:
 //   monitor -> "pid <host pid>"      the init is cloned and waiting
 //   ctr-tui -> "go"                  (or EOF to abort)
+//   monitor -> "trace <JSON string>"  the birth trace (addon/core/birth_trace.h), unless --no-trace
 //   monitor -> "started" | "error <errno> <call>\t<message>"
 #include <cerrno>
 #include <chrono>
@@ -67,6 +68,21 @@ void say_error(const ctr::StepError& err) {
   char text[512];
   ctr::format_step_error(err, text, sizeof text);
   say(std::string("error ") + std::to_string(err.err) + " " + err.call + "\t" + text);
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') out += std::string("\\") + static_cast<char>(c);
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
 }
 
 std::string read_line(int fd) {
@@ -196,11 +212,14 @@ int main(int argc, char** argv) {
     waitpid(child.pid, nullptr, 0);
     die("ctr-tui went away before the container was placed; it was killed");
   }
-  if (ctr::release_container(&child, nullptr, &err) < 0) {
+  int released = ctr::release_container(&child, nullptr, &err);
+  std::string trace = ctr::take_birth_trace(&child);
+  if (released < 0) {
     say_error(err);
     waitpid(child.pid, nullptr, 0);
     return 1;
   }
+  if (!trace.empty()) say("trace " + json_string(trace));
   say("started");
   close(log_pipe[1]);
   // From here on nobody reads our stdout: stdio points at /dev/null.
