@@ -24,6 +24,7 @@
         "addon/napi/inotify_binding.cc",
         "addon/napi/spawn_binding.cc",
         "addon/napi/netlink_binding.cc",
+        "addon/core/netlink_dump.cc",
         "addon/napi/fd_binding.cc",
         "addon/napi/device_binding.cc",
         "addon/napi/module.cc"
