@@ -19,6 +19,7 @@ import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } f
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 import { StateStore } from './state-store.js';
 import { TraceRecorder } from './birth-trace.js';
+import { readAnatomy, type ContainerAnatomy } from './anatomy/index.js';
 import { withCgroupTracer } from './cgroup/common.js';
 
 export type { RuntimeEvent } from './events.js';
@@ -288,6 +289,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     for (let delay = 1; isSameProcess(record.monitorPid, record.monitorStart) && Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
       await sleep(delay);
     }
+  }
+
+  /** A running container's anatomy, read live (anatomy/index.ts). */
+  anatomy(name: string): ContainerAnatomy {
+    return readAnatomy(this.running(name, 'see the anatomy of'), cgroupDriver());
   }
 
   /** The ctr-exec command line for a process in all of a running container's namespaces and its cgroup. */
