@@ -64,6 +64,10 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
         banner(`split view: ${errorText(error)}`);
       }
     },
+    anatomy(name) {
+      feed.anatomy.watch(name);
+      feed.tick();
+    },
     focusTerminal(focused) {
       process.stdin.off('data', forward);
       if (focused) process.stdin.on('data', forward);

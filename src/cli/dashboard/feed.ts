@@ -4,6 +4,7 @@ import type { ContainerInfo, Runtime, RuntimeEvent } from '../../runtime/runtime
 import { StatsSampler, type StatSample } from '../../runtime/stats-sampler.js';
 import type { ContainerView, DashboardState, EventView } from '../../ui/model.js';
 import type { Store } from '../../ui/store.js';
+import { AnatomySampler } from './anatomy-sampler.js';
 import { HostSampler } from './host-sampler.js';
 
 const historyLength = 240;
@@ -78,6 +79,8 @@ function withSample(view: ContainerView, s: StatSample): ContainerView {
 export class DashboardFeed {
   private readonly sampler = new StatsSampler();
   private readonly host = new HostSampler();
+  /** The anatomy view's container, sampled while the view is open. */
+  readonly anatomy: AnatomySampler;
   private timer: NodeJS.Timeout | undefined;
   private readonly onEvent = (event: RuntimeEvent) => {
     this.records.delete(event.name);
@@ -88,7 +91,9 @@ export class DashboardFeed {
   private ticks = 0;
   private hostSampledAt = 0;
 
-  constructor(private readonly runtime: Runtime, private readonly store: Store<DashboardState>, private readonly intervalMs = 1000) {}
+  constructor(private readonly runtime: Runtime, private readonly store: Store<DashboardState>, private readonly intervalMs = 1000) {
+    this.anatomy = new AnatomySampler(runtime);
+  }
 
   start(): void {
     this.store.setState((s) => ({ ...s, cgroupVersion: cgroupDriver().version }));
@@ -130,6 +135,7 @@ export class DashboardFeed {
     const hostDue = !moving && Date.now() - this.hostSampledAt >= hostIntervalMs - busyIntervalMs;
     const host = hostDue ? this.host.sample() : null;
     if (hostDue) this.hostSampledAt = Date.now();
+    const anatomy = this.anatomy.sample();
     this.store.setState((state) => {
       const previous = new Map(state.containers.map((c) => [c.name, c]));
       const containers = infos.map((info) => {
@@ -138,7 +144,7 @@ export class DashboardFeed {
         return sample ? withSample(view, sample) : view;
       });
       const banner = state.banner && Date.now() - state.banner.at > bannerMs ? null : state.banner;
-      return { ...state, containers, host: host ?? state.host, banner };
+      return { ...state, containers, host: host ?? state.host, banner, ...(anatomy !== undefined && { anatomy }) };
     });
     return moving;
   }

@@ -5,14 +5,14 @@
  */
 import type { BirthTrace } from '../runtime/birth-trace.js';
 import type { ContainerAnatomy, LinkEntry } from '../runtime/anatomy/index.js';
-import { formatBytesLong } from './format.js';
+import { formatBytesLong } from '../ui/format.js';
 
 export const anatomySections = ['namespaces', 'cgroup', 'mounts', 'network', 'processes', 'security', 'trace'] as const;
 export type AnatomySection = (typeof anatomySections)[number];
 
 export const sectionTitles: Record<AnatomySection, string> = {
-  namespaces: 'Namespaces', cgroup: 'cgroup', mounts: 'Root and mounts', network: 'Network', processes: 'Processes',
-  security: 'Security', trace: 'Birth trace',
+  namespaces: 'Namespaces', cgroup: 'cgroup', mounts: 'Mounts', network: 'Network', processes: 'Processes',
+  security: 'Security', trace: 'Trace',
 };
 
 const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
@@ -118,16 +118,25 @@ export function securityLines(a: ContainerAnatomy): string[] {
 
 const ms = (us: number): string => (us / 1000).toFixed(3);
 
-export function traceLines(trace: BirthTrace | null): string[] {
+/**
+ * One line per step. compact (the dashboard's narrow view): the side as one letter and a cgroup
+ * file's directory cut to its hierarchy ("memory/…/memory.limit_in_bytes = 67108864").
+ */
+export function traceLines(trace: BirthTrace | null, compact = false): string[] {
   if (!trace) return ['(no trace: it was made with the trace off)'];
-  const lines = [`${padLeft('at ms', 9)} ${padLeft('took ms', 8)}  side    step`];
+  const lines = [compact ? `${padLeft('at ms', 8)} ${padLeft('took', 7)}  step   (p: ctr-tui, c: its init)` : `${padLeft('at ms', 9)} ${padLeft('took ms', 8)}  side    step`];
   for (const s of trace.steps) {
-    lines.push(`${padLeft(ms(s.atUs), 9)} ${padLeft(ms(s.durationUs), 8)}  ${pad(s.side, 6)}  ${s.step}${s.detail ? `  ${s.detail}` : ''}`);
+    if (!compact) {
+      lines.push(`${padLeft(ms(s.atUs), 9)} ${padLeft(ms(s.durationUs), 8)}  ${pad(s.side, 6)}  ${s.step}${s.detail ? `  ${s.detail}` : ''}`);
+      continue;
+    }
+    const detail = s.detail.replace(/\/sys\/fs\/cgroup\/(?:([^/]+)\/)?ctr-tui\/[^/ ]+\/?/g, (_m, hierarchy?: string) => (hierarchy ? `${hierarchy}/…/` : '…/'));
+    lines.push(`${padLeft(ms(s.atUs), 8)} ${padLeft(ms(s.durationUs), 7)}  ${s.side[0]} ${s.step}${detail ? `  ${detail}` : ''}`);
   }
   return lines;
 }
 
-export function sectionLines(a: ContainerAnatomy, section: AnatomySection): string[] {
+export function sectionLines(a: ContainerAnatomy, section: AnatomySection, compact = false): string[] {
   switch (section) {
     case 'namespaces': return namespaceLines(a);
     case 'cgroup': return cgroupLines(a);
@@ -135,7 +144,7 @@ export function sectionLines(a: ContainerAnatomy, section: AnatomySection): stri
     case 'network': return networkLines(a);
     case 'processes': return processLines(a);
     case 'security': return securityLines(a);
-    case 'trace': return traceLines(a.trace);
+    case 'trace': return traceLines(a.trace, compact);
   }
 }
 
