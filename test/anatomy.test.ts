@@ -177,7 +177,7 @@ test('a container with network, limits and a share: its anatomy matches the kern
   // The text form names every section.
   const text = await lab.cli(['inspect', '--anatomy', name]);
   t.is(text.code, 0, text.stderr);
-  for (const title of ['== Namespaces ==', '== cgroup ==', '== Root and mounts ==', '== Network ==', '== Processes ==', '== Security ==']) t.true(text.stdout.includes(title), title);
+  for (const title of ['== Namespaces ==', '== cgroup ==', '== Mounts ==', '== Network ==', '== Processes ==', '== Security ==']) t.true(text.stdout.includes(title), title);
   t.regex(text.stdout, new RegExp(`ctr-${name} \\(veth\\) UP`));
   await removeAndCheck(t, lab, name);
 });

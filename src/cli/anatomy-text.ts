@@ -120,7 +120,7 @@ const ms = (us: number): string => (us / 1000).toFixed(3);
 
 /**
  * One line per step. compact (the dashboard's narrow view): the side as one letter and a cgroup
- * file's directory cut to its hierarchy ("memory/…/memory.limit_in_bytes = 67108864").
+ * file's directory cut to its hierarchy ("write  memory/…/memory.limit_in_bytes = 67108864").
  */
 export function traceLines(trace: BirthTrace | null, compact = false): string[] {
   if (!trace) return ['(no trace: it was made with the trace off)'];
@@ -131,7 +131,8 @@ export function traceLines(trace: BirthTrace | null, compact = false): string[] 
       continue;
     }
     const detail = s.detail.replace(/\/sys\/fs\/cgroup\/(?:([^/]+)\/)?ctr-tui\/[^/ ]+\/?/g, (_m, hierarchy?: string) => (hierarchy ? `${hierarchy}/…/` : '…/'));
-    lines.push(`${padLeft(ms(s.atUs), 8)} ${padLeft(ms(s.durationUs), 7)}  ${s.side[0]} ${s.step}${detail ? `  ${detail}` : ''}`);
+    const step = s.step === 'write cgroup file' ? 'write' : s.step;
+    lines.push(`${padLeft(ms(s.atUs), 8)} ${padLeft(ms(s.durationUs), 7)}  ${s.side[0]} ${step}${detail ? `  ${detail}` : ''}`);
   }
   return lines;
 }

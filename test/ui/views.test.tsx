@@ -199,8 +199,9 @@ test('HelpOverlay: generated from the key table, in columns that fit', (t) => {
   const f = frame(<HelpOverlay table={KEYS} width={80} height={21} />);
   t.true(fits(f.lines, 80, 21), f.text);
   for (const binding of KEYS) t.true(f.text.includes(binding.key), binding.key);
-  t.regex(f.text, /K +kill with SIGKILL \(confirms\)/);
-  t.regex(f.text, /Containers +Filter prompt/);
+  // With the anatomy view's keys, 80x24 needs three columns: descriptions are cut shorter.
+  t.regex(f.text, /K +kill with SIGKIL/);
+  t.regex(f.text, /Containers +View +New container form/);
 });
 
 test('ConfirmDialog asks y/n', (t) => {
