@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSpec } from '../src/runtime/build-spec.js';
 import { startContainer } from '../src/runtime/container.js';
+import { traceOffVar } from '../src/runtime/birth-trace.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rootfs = path.join(repoRoot, 'rootfs');
@@ -183,6 +184,11 @@ async function main(): Promise<number> {
   const results: Result[] = [];
   results.push(await measure('ctr-tui API, --no-net', () => apiOnce(nextName(), false)));
   results.push(await measure('ctr-tui API, with veth', () => apiOnce(nextName(), true)));
+  // The same with the birth trace off (it is on by default): what keeping it costs.
+  process.env[traceOffVar] = '1';
+  results.push(await measure('ctr-tui API, --no-net, no trace', () => apiOnce(nextName(), false)));
+  results.push(await measure('ctr-tui API, with veth, no trace', () => apiOnce(nextName(), true)));
+  delete process.env[traceOffVar];
 
   const stale = distIsStale();
   const cliNote = stale ? 'dist/ is older than src/: run "npm run build:ts"' : undefined;
@@ -223,6 +229,11 @@ async function main(): Promise<number> {
   out.push('ratios of medians        / runc   / unshare');
   for (const label of ['ctr-tui API, --no-net', 'ctr-tui API, with veth', 'ctr-tui CLI, --no-net', 'ctr-tui CLI, with veth']) {
     out.push(`${label.padEnd(24)} ${ratio(median(label), runcMedian).padStart(6)}  ${ratio(median(label), floor).padStart(8)}`);
+  }
+  out.push('');
+  out.push('the birth trace             traced / untraced');
+  for (const label of ['--no-net', 'with veth']) {
+    out.push(`${`ctr-tui API, ${label}`.padEnd(24)} ${ratio(median(`ctr-tui API, ${label}`), median(`ctr-tui API, ${label}, no trace`)).padStart(9)}`);
   }
   out.push('');
   out.push(`The CLI rows include Node's start-up ("node -e 0") and loading the CLI ("ctr-tui --help").`);
