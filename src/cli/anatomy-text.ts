@@ -25,7 +25,7 @@ export function namespaceLines(a: ContainerAnatomy): string[] {
     lines.push(`${pad(ns.type, 8)}${pad(String(ns.container ?? '?'), 12)}${pad(String(ns.host ?? '?'), 12)}${mark}`);
   }
   const from = a.namespaces[0]?.hostFrom ?? '';
-  lines.push('', `inodes of /proc/${a.pid}/ns/*, next to ${from.includes("ctr-tui's") ? "ctr-tui's own (pid 1's cannot be read here)" : "pid 1's"}`);
+  lines.push('', `inodes of /proc/${a.pid}/ns/*; host: ${from.includes("ctr-tui's") ? "ctr-tui's own (pid 1's are unreadable)" : "pid 1's"}`);
   return lines;
 }
 

@@ -56,7 +56,8 @@ export function AnatomyView({ container, anatomy, tab, scroll, width, height }: 
       )}
       {anatomy?.error && sections.length > 0 ? <Text color={theme.warn} wrap="truncate-end">{truncate(anatomy.error, inner)}</Text> : null}
       {shown.slice(0, anatomy?.error && sections.length > 0 ? rows - 1 : rows).map((line, i) => (
-        <Text key={i} wrap="truncate-end">{truncate(line, inner)}</Text>
+        // An empty Text takes no row in Ink: a blank line is a space.
+        <Text key={i} wrap="truncate-end">{truncate(line, inner) || ' '}</Text>
       ))}
     </Panel>
   );
