@@ -89,6 +89,8 @@ export interface DashboardCpuOptions {
   /** Veths for the first `network` containers (only inside a throwaway network namespace). */
   network?: number;
   cli?: 'dist' | 'bundle' | 'tsx';
+  /** More arguments for the dashboard (e.g. --record FILE, for bench/recording.ts). */
+  dashboardArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -152,8 +154,8 @@ async function prepareCli(kind: 'dist' | 'bundle' | 'tsx'): Promise<Cli> {
   };
 }
 
-function startDashboard(cli: Cli, stateDir: string, nodeFlags: string[] = []): Screen {
-  const [file, ...args] = cli.argv(['--state-dir', stateDir], nodeFlags);
+function startDashboard(cli: Cli, stateDir: string, nodeFlags: string[] = [], extra: string[] = []): Screen {
+  const [file, ...args] = cli.argv(['--state-dir', stateDir, ...extra], nodeFlags);
   return spawnScreen(file!, args, { cols: 120, rows: 40, cwd: repoRoot });
 }
 
@@ -194,7 +196,7 @@ export interface ProfileSummary {
   inclusive: ProfileLine[];
 }
 
-/** "ink", "@xterm/headless", "src/cli/dashboard/feed.ts", or null for node's internals and the like. */
+/** "ink", "@xterm/headless", "src/dashboard/live-source.ts", or null for node's internals and the like. */
 function placeOf(url: string): string | null {
   const file = url.replace(/^file:\/\//, '');
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(file);
@@ -305,7 +307,7 @@ export async function benchDashboardCpu(options: DashboardCpuOptions = {}): Prom
       }
       log(`dashboard-cpu: ${size} containers running (made in ${Date.now() - began} ms)`);
 
-      const screen = startDashboard(cli, stateDir);
+      const screen = startDashboard(cli, stateDir, [], options.dashboardArgs);
       let result: DashboardCpuResult;
       try {
         await waitForList(screen, size);

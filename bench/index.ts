@@ -6,13 +6,15 @@
 //   stats-tick.ts     one sampling tick for 10 and 100 containers
 //   frame-cost.ts     one dashboard frame in-process, next to Ink's floor (a blank screen)
 //   dashboard-cpu.ts  the dashboard's own CPU at idle, 10 and 100 containers
+//   recording-seek.ts seeking in a 30-minute recording (ctr-tui play), the reader's parse time
+//   recording.ts      the dashboard's CPU with and without recording; a recording's size per minute
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const benches = ['run.ts', 'lifecycle.ts', 'oom-screen.ts', 'stats-tick.ts', 'frame-cost.ts', 'dashboard-cpu.ts'].filter((b) => !only.length || only.some((o) => b.startsWith(o)));
+const benches = ['run.ts', 'lifecycle.ts', 'oom-screen.ts', 'stats-tick.ts', 'frame-cost.ts', 'dashboard-cpu.ts', 'recording.ts', 'recording-seek.ts'].filter((b) => !only.length || only.some((o) => b.startsWith(o)));
 let failed = 0;
 for (const bench of benches) {
   process.stdout.write(`\n=== ${bench}\n`);

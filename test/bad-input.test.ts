@@ -1,14 +1,15 @@
 // Mistakes in what the user asks for: one clear line, the right exit
 // status, and nothing left behind.
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   assertSandboxed,
   cgroupDirsOf,
   cleanupCli,
   cliArgv,
+  defaultRootfs,
   hostClient,
   hostServer,
   ipRange,
@@ -28,6 +29,7 @@ import {
 
 assertSandboxed();
 const nextIp = ipRange(90, 109);
+const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
 
 /** Exactly one line on stderr, "ctr-tui: ..." matching `pattern`; nothing on stdout. */
 function assertOneLine(t: ExecutionContext, result: CliResult, code: number, pattern: RegExp): void {
@@ -78,6 +80,43 @@ const cases: BadCase[] = [
   { title: 'a share whose host directory is missing', args: () => ['--share', `/nonexistent-${process.pid}:/x`], code: 2, message: /--share: \/nonexistent-\d+ does not exist/ },
   { title: 'a share with a relative container path', args: () => ['--share', `${tmpdir()}:relative`], code: 2, message: /must be absolute/ },
   { title: 'a share with a bad mode', args: () => ['--share', `${tmpdir()}:/x:rx`], code: 2, message: /invalid --share/ },
+  // Limits the kernel could never honour, or would take as nonsense.
+  { title: 'a cpu quota of none', args: () => ['--cpus', '0'], code: 2, message: /--cpus 0 is out of range: give 0\.01 to \d+ \(\d+ CPUs? available here\)/ },
+  { title: 'a cpu quota below the kernel\'s least', args: () => ['--cpus', '0.005'], code: 2, message: /--cpus 0\.005 is out of range: give 0\.01 to/ },
+  { title: 'a cpu quota that is negative', args: () => ['--cpus', '-1'], code: 2, message: /invalid --cpus "-1"/ },
+  {
+    title: 'a cpu quota above the host\'s CPUs',
+    args: () => ['--cpus', String(availableParallelism() + 1)],
+    code: 2,
+    message: new RegExp(`--cpus ${availableParallelism() + 1} is out of range: give 0\\.01 to ${availableParallelism()} \\(${availableParallelism()} CPUs? available here\\)`),
+  },
+  { title: 'a pids limit far beyond the kernel\'s range', args: () => ['--pids', '99999999999'], code: 2, message: new RegExp(`--pids 99999999999 is more than the kernel's pid_max: give 2 to ${pidMax}$`) },
+  { title: 'a pids limit one over pid_max', args: () => ['--pids', String(pidMax + 1)], code: 2, message: new RegExp(`--pids ${pidMax + 1} is more than the kernel's pid_max: give 2 to ${pidMax}$`) },
+  { title: 'a pids limit beyond a safe integer', args: () => ['--pids', '99999999999999999999999'], code: 2, message: /--pids 99999999999999999999999 is more than the kernel's pid_max: give 2 to/ },
+  { title: 'a negative memory size', args: () => ['--memory', '-5M'], code: 2, message: /--memory: invalid size "-5M"/ },
+  { title: 'a memory size in exponent form', args: () => ['--memory', '1e9'], code: 2, message: /--memory: invalid size "1e9"/ },
+  { title: 'a memory size too large to count', args: () => ['--memory', '99999999999999999999T'], code: 2, message: /--memory: invalid size "99999999999999999999T": too large/ },
+  { title: 'a memory size of none', args: () => ['--memory', '0'], code: 2, message: /memory limit 0 is too small to start a shell: give at least 4M/ },
+  // Addresses no host may have, and a gateway the container could not reach.
+  { title: 'the network address of the subnet', args: () => ['--ip', '10.0.0.0'], code: 2, message: /--ip 10\.0\.0\.0: 10\.0\.0\.0 is the network address of 10\.0\.0\.0\/24, not a host's: give one of 10\.0\.0\.1 to 10\.0\.0\.254/ },
+  { title: 'the broadcast address of the subnet', args: () => ['--ip', '10.0.0.255'], code: 2, message: /--ip 10\.0\.0\.255: 10\.0\.0\.255 is the broadcast address of 10\.0\.0\.0\/24/ },
+  { title: 'the broadcast address of a /30', args: () => ['--ip', '10.0.5.7/30'], code: 2, message: /10\.0\.5\.7 is the broadcast address of 10\.0\.5\.4\/30, not a host's: give one of 10\.0\.5\.5 to 10\.0\.5\.6/ },
+  { title: 'the network address of a /16', args: () => ['--ip', '10.7.0.0/16'], code: 2, message: /10\.7\.0\.0 is the network address of 10\.7\.0\.0\/16/ },
+  { title: 'a host address that is the subnet\'s broadcast', args: () => ['--ip', `10.0.0.${nextIp()}`, '--host-ip', '10.0.0.255'], code: 2, message: /--host-ip 10\.0\.0\.255: 10\.0\.0\.255 is the broadcast address of 10\.0\.0\.0\/24/ },
+  { title: 'a host address outside the container\'s subnet', args: () => ['--ip', `10.0.0.${nextIp()}`, '--host-ip', '10.1.0.1'], code: 2, message: /--host-ip 10\.1\.0\.1: 10\.1\.0\.1 is outside the container's subnet 10\.0\.0\.0\/24: give one of 10\.0\.0\.1 to 10\.0\.0\.254/ },
+  { title: 'a host address outside the subnet of a picked address', args: () => ['--host-ip', '192.168.9.1'], code: 2, message: /--host-ip 192\.168\.9\.1: 192\.168\.9\.1 is outside the container's subnet 10\.0\.0\.0\/24/ },
+  // Shares over what the container's own setup mounts, or over its root.
+  { title: 'a share over the container\'s root', args: () => ['--share', `${tmpdir()}:/`], code: 2, message: /the container path is the container's root: give a directory below it/ },
+  { title: 'a share over the root, spelt //', args: () => ['--share', `${tmpdir()}://`], code: 2, message: /the container path is the container's root/ },
+  { title: 'a share over the root, spelt /./', args: () => ['--share', `${tmpdir()}:/./`], code: 2, message: /the container path is the container's root/ },
+  { title: 'a share over /proc', args: () => ['--share', `${tmpdir()}:/proc`], code: 2, message: /the container path \/proc is \/proc, a kernel filesystem every container gets: pick another path/ },
+  { title: 'a share below /proc', args: () => ['--share', `${tmpdir()}:/proc/sys/kernel`], code: 2, message: /the container path \/proc\/sys\/kernel is under \/proc, a kernel filesystem/ },
+  { title: 'a share over /sys', args: () => ['--share', `${tmpdir()}:/sys/`], code: 2, message: /the container path \/sys is \/sys, a kernel filesystem/ },
+  { title: 'a share below /sys', args: () => ['--share', `${tmpdir()}:/sys/fs/cgroup`], code: 2, message: /\/sys\/fs\/cgroup is under \/sys/ },
+  { title: 'a share over /dev', args: () => ['--share', `${tmpdir()}:/dev`], code: 2, message: /\/dev is \/dev, a kernel filesystem/ },
+  { title: 'a share over /dev/pts', args: () => ['--share', `${tmpdir()}:/dev/pts:rw`], code: 2, message: /\/dev\/pts is under \/dev, a kernel filesystem/ },
+  { title: 'a share below a file of the rootfs', args: () => ['--share', `${tmpdir()}:/bin/cat/x`], code: 2, message: /\/bin\/cat is a file in the rootfs, so \/bin\/cat\/x cannot be a directory/ },
+  { title: 'a share whose container path is too long to make', args: () => ['--share', `${tmpdir()}:${`/${'d'.repeat(200)}`.repeat(21)}`], code: 2, message: /the container path is 4221 characters: the limit is 4095/ },
 ];
 
 for (const bad of cases) {
@@ -155,6 +194,61 @@ test('the smallest limits that are accepted do run a shell', async (t) => {
   t.is(result.code, 0, result.stderr);
   t.is(result.stdout, 'ok\nok2\n');
   t.deepEqual(leftovers(name), []);
+});
+
+test('the largest limits that are accepted do run: every CPU, pid_max processes', async (t) => {
+  const name = uniqueName('max');
+  const result = await runCli(['run', '--name', name, '--no-net', '--cpus', String(availableParallelism()), '--pids', String(pidMax), '--', '/bin/sh', '-c', 'echo ok']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'ok\n');
+  t.deepEqual(leftovers(name), []);
+});
+
+test('an address in a subnet smaller than a /24 gets a gateway inside it', async (t) => {
+  const name = uniqueName('p30');
+  const result = await runCli(['run', '--name', name, '--ip', '10.0.5.6/30', '--', 'ip', '-4', 'route', 'show', 'default']);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^default via 10\.0\.5\.5 dev eth0/);
+  t.deepEqual(leftovers(name, { ip: '10.0.5.6' }), []);
+});
+
+// A share's mountpoint is made before pivot_root: a symlink in the rootfs
+// (an absolute one, as /var/run -> /run is) must lead inside the rootfs, as
+// it does for the container, never to the host's own directory.
+test('a share through an absolute symlink in the rootfs lands inside it, not on the host', async (t) => {
+  t.timeout(180_000);  // the file's other CLIs run alongside
+  const work = mkdtempSync(path.join(tmpdir(), 'ctr-tui-symshare-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const rootfs = path.join(work, 'rootfs');
+  const copied = await runHost('cp', ['-a', defaultRootfs, rootfs], 30_000);
+  t.is(copied.code, 0, copied.stderr);
+  const hostDir = path.join(work, 'host-dir');  // exists on the host, not in the rootfs
+  mkdirSync(hostDir);
+  symlinkSync(hostDir, path.join(rootfs, 'opt'));
+  const shared = path.join(work, 'shared');
+  mkdirSync(shared);
+  writeFileSync(path.join(shared, 'note'), 'from the host\n');
+  const name = uniqueName('syms');
+  const result = await runCli(['run', '--name', name, '--no-net', '--rootfs', rootfs, '--share', `${shared}:/opt/data`, '--', '/bin/cat', '/opt/data/note']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'from the host\n', 'the container sees the share where its path leads');
+  t.deepEqual(readdirSync(hostDir), [], 'nothing made in the host directory the symlink names');
+  t.false(existsSync(path.join(rootfs, hostDir)), 'nor in the shared rootfs itself (the overlay took it)');
+  t.deepEqual(leftovers(name, { rootfs }), []);
+});
+
+test('a share whose path leads to /proc through a symlink in the rootfs is refused', async (t) => {
+  t.timeout(180_000);  // the file's other CLIs run alongside
+  const work = mkdtempSync(path.join(tmpdir(), 'ctr-tui-symproc-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const rootfs = path.join(work, 'rootfs');
+  const copied = await runHost('cp', ['-a', defaultRootfs, rootfs], 30_000);
+  t.is(copied.code, 0, copied.stderr);
+  symlinkSync('../proc/sys', path.join(rootfs, 'srv'));
+  const name = uniqueName('symp');
+  const result = await runCli(['run', '--name', name, '--no-net', '--rootfs', rootfs, '--share', `${tmpdir()}:/srv/x`, '--', '/bin/true']);
+  assertOneLine(t, result, 2, /the container path \(through a symlink in the rootfs, \/srv\/x\) \/proc\/sys\/x is under \/proc/);
+  t.deepEqual(leftovers(name, { rootfs }), []);
 });
 
 test('a name clash is refused, and the first container keeps running and serving', async (t) => {

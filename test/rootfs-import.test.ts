@@ -1,6 +1,8 @@
 // rootfs import: a tarball becomes a named rootfs that --rootfs can run.
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,7 +89,7 @@ test('importing a file that is not a tarball: a clear error, and nothing in the 
   t.is(result.code, 2, result.stderr);
   const errorLines = lines(result.stderr);
   t.is(errorLines.length, 1, result.stderr);
-  t.regex(errorLines[0], /^ctr-tui: .*notes\.tar\.gz is not a readable tar archive/);
+  t.regex(errorLines[0], /^ctr-tui: .*notes\.tar\.gz is not a tar archive: it has no tar header at its start$/);
   t.deepEqual(entries(ws.library), [], 'no rootfs and no staging directory');
   const listed = await runCli(['rootfs', 'ls'], { env: ws.env });
   t.is(listed.stdout, '');
@@ -114,7 +116,7 @@ test('an empty tarball: refused, nothing left', async (t) => {
   tar(['-cf', file, '-C', empty, '--files-from', '/dev/null']);
   const result = await runCli(['rootfs', 'import', file], { env: ws.env });
   t.is(result.code, 2);
-  t.regex(result.stderr, /^ctr-tui: .*empty\.tar is empty\n$/);
+  t.regex(result.stderr, /^ctr-tui: .*empty\.tar is empty: a tar archive of no files\n$/);
   t.deepEqual(entries(ws.library), []);
 });
 
@@ -253,6 +255,90 @@ test('xz, bzip2 and zstd tarballs import too', async (t) => {
   writeFileSync(truncated, readFileSync(truncated).subarray(0, 300));
   const cut = await runCli(['rootfs', 'import', truncated], { env: ws.env });
   t.is(cut.code, 2, cut.stderr);
-  t.regex(cut.stderr, /^ctr-tui: .*cut\.tar\.xz is not a readable tar archive: [^\n]+\n$/);
+  t.regex(cut.stderr, /^ctr-tui: .*cut\.tar\.xz is a damaged or truncated xz file \(xz: [^\n]+\)\n$/);
   t.deepEqual(entries(ws.library), []);
+});
+
+/** A small tar of a fake rootfs: bin/sh, then a 64 KiB file (so a cut can land inside its data), then etc/. */
+function smallTar(files: string): Buffer {
+  const content = path.join(files, 'small-content');
+  mkdirSync(path.join(content, 'bin'), { recursive: true });
+  mkdirSync(path.join(content, 'etc'), { recursive: true });
+  writeFileSync(path.join(content, 'bin', 'sh'), '#!fake\n', { mode: 0o755 });
+  writeFileSync(path.join(content, 'big'), Buffer.alloc(64 * 1024, 7));
+  writeFileSync(path.join(content, 'etc', 'hostname'), 'x\n');
+  const file = path.join(files, 'small.tar');
+  tar(['-cf', file, '--no-recursion', '-C', content, './bin', './bin/sh', './big', './etc']);
+  return readFileSync(file);
+}
+
+/** `tool -c` of `input`, as the tool itself writes it. */
+function compress(tool: string, input: Buffer): Buffer {
+  const result = spawnSync(tool, ['-c', '-q'], { input });
+  if (result.status !== 0) throw new Error(`${tool}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The offset of the tar header of `name` in an uncompressed tar. */
+function headerOffset(archive: Buffer, name: string): number {
+  for (let at = 0; at + 512 <= archive.length;) {
+    const entryName = archive.subarray(at, at + 100).toString('latin1').replace(/\0.*$/s, '');
+    if (entryName === name) return at;
+    const size = Number.parseInt(archive.subarray(at + 124, at + 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`no entry ${name}`);
+}
+
+// A bad tarball is one line naming the file and what is wrong with it, in
+// our words (never node-tar's or zlib's warning text alone), exit 2, and
+// nothing in the library: no rootfs, no staging directory.
+test('bad tarballs: one line naming the file and what is wrong, nothing left in the library', async (t) => {
+  t.timeout(180_000);
+  const ws = workspace(t);
+  const good = smallTar(ws.files);
+  const junk = randomBytes(20_000);
+  const text = Buffer.from('these are not the bytes of a tar archive\n'.repeat(40));
+  const big = headerOffset(good, './big');
+  const damagedHeader = Buffer.from(good);
+  damagedHeader[headerOffset(good, './etc/') + 20] ^= 0xff;  // the header after ./big fails its checksum
+  const gz = gzipSync(good);
+  const damagedGz = Buffer.from(gz);
+  for (let i = 30; i < 60; i++) damagedGz[i] ^= 0x5a;  // inside the deflate data, after gzip's own header
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['zero.tar', Buffer.alloc(0), /is empty \(0 bytes\)$/],
+    ['nothing.tar.gz', gzipSync(Buffer.alloc(0)), /is empty: its gzip stream holds nothing$/],
+    ['zeros.tar', Buffer.alloc(10240), /is empty: a tar archive of no files$/],
+    ['text.tar', text, /is not a tar archive: it has no tar header at its start$/],
+    ['random.tar', junk, /is not a tar archive: it has no tar header at its start$/],
+    ['garbage.tar.gz', gzipSync(junk), /is not a tar archive: what its gzip stream holds has no tar header at its start$/],
+    ['garbage.tar.xz', compress('xz', junk), /is not a tar archive: what its xz stream holds has no tar header at its start$/],
+    ['garbage.tar.bz2', compress('bzip2', junk), /is not a tar archive: what its bzip2 stream holds has no tar header at its start$/],
+    ['garbage.tar.zst', compress('zstd', junk), /is not a tar archive: what its zstd stream holds has no tar header at its start$/],
+    ['cut-in-entry.tar', good.subarray(0, big + 512 + 8192), /is truncated: it ends inside \.\/big$/],
+    ['cut-in-header.tar', good.subarray(0, big + 100), /is truncated: it ends inside a tar header \(\d+ bytes, not whole 512-byte blocks\)$/],
+    ['damaged-header.tar', damagedHeader, /is damaged: the tar header after \.\/big is not a valid one$/],
+    ['cut.tar.gz', gz.subarray(0, Math.floor(gz.length / 2)), /is truncated: its gzip stream ends early$/],
+    ['damaged.tar.gz', damagedGz, /is a damaged gzip file \([^)]+\)$/],
+    ['cut.tar.bz2', compress('bzip2', good).subarray(0, 200), /is a damaged or truncated bzip2 file \(bzip2: [^)]+\)$/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    const file = path.join(ws.files, name);
+    writeFileSync(file, bytes);
+    const result = await runCli(['rootfs', 'import', file, '--name', 'bad'], { env: ws.env });
+    t.is(result.code, 2, `${name}: ${result.stderr}`);
+    const said = lines(result.stderr);
+    t.is(said.length, 1, `${name}: ${result.stderr}`);
+    t.true(said[0]?.startsWith(`ctr-tui: ${file} `), `${name}: names the file: ${said[0]}`);
+    t.regex(said[0] ?? '', message, name);
+    t.notRegex(said[0] ?? '', /TAR_|Unrecognized archive format|Truncated input|zlib|Z_[A-Z]/, `${name}: in our words`);
+    t.is(result.stdout, '', name);
+    t.deepEqual(entries(ws.library), [], `${name}: nothing left in the library`);
+  }
+  // The same bytes, whole, do import: the cases fail for what was done to them.
+  const whole = path.join(ws.files, 'whole.tar.gz');
+  writeFileSync(whole, gz);
+  const imported = await runCli(['rootfs', 'import', whole, '--name', 'whole'], { env: ws.env });
+  t.is(imported.code, 0, imported.stderr);
+  t.deepEqual(entries(ws.library), ['whole']);
 });

@@ -29,9 +29,7 @@ const ChildFds* g_fds;
 
 [[noreturn]] void fail(const char* call, const char* path, int err, int status = 126) {
   StepError e{};
-  e.err = err;
-  copy_cstr(e.call, sizeof e.call, call);
-  copy_cstr(e.path, sizeof e.path, path);
+  set_error(&e, call, path, err);
   ssize_t unused = write(g_fds->error_fd, &e, sizeof e);
   (void)unused;
   _exit(status);
@@ -51,10 +49,11 @@ void mkdir_if_missing(const char* path, mode_t mode) {
   if (mkdir(path, mode) < 0 && errno != EEXIST) fail("mkdir", path, errno);
 }
 
-// mkdir -p for a relative path, with a stack copy to cut at each '/'.
+// mkdir -p for a relative path, with a stack copy to cut at each '/'. The kernel
+// refuses any path of PATH_MAX bytes or more, so a longer one is refused here, not cut.
 void mkdir_parents(const char* path) {
-  char buf[256];
-  copy_cstr(buf, sizeof buf, path);
+  char buf[PATH_MAX];
+  if (!copy_cstr(buf, sizeof buf, path)) fail("mkdir", path, ENAMETOOLONG);
   for (char* p = buf + 1; *p; p++) {
     if (*p != '/') continue;
     *p = '\0';
@@ -76,12 +75,13 @@ void wait_for_parent(int sync_fd) {
 }
 
 // strcat and utoa into a fixed buffer, always terminated: async-signal-safe.
-void append(char* dst, size_t size, const char* src) {
+// They return false when dst had no room for all of src: the caller refuses to go on.
+bool append(char* dst, size_t size, const char* src) {
   size_t used = strlen(dst);
-  copy_cstr(dst + used, size - used, src);
+  return copy_cstr(dst + used, size - used, src);
 }
 
-void append_uint(char* dst, size_t size, unsigned value) {
+bool append_uint(char* dst, size_t size, unsigned value) {
   char digits[16];
   size_t i = sizeof digits - 1;
   digits[i] = '\0';
@@ -89,7 +89,7 @@ void append_uint(char* dst, size_t size, unsigned value) {
     digits[--i] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0 && i > 0);
-  append(dst, size, digits + i);
+  return append(dst, size, digits + i);
 }
 
 // No IPv6 on the container's end, as docker does on an IPv4-only network: no router
@@ -97,8 +97,9 @@ void append_uint(char* dst, size_t size, unsigned value) {
 // A kernel without IPv6 has no such file, and nothing to disable.
 void disable_ipv6(const char* ifname) {
   char path[96] = "/proc/sys/net/ipv6/conf/";
-  append(path, sizeof path, ifname);
-  append(path, sizeof path, "/disable_ipv6");
+  if (!append(path, sizeof path, ifname) || !append(path, sizeof path, "/disable_ipv6")) {
+    fail("open", "/proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (the interface name is too long)", ENAMETOOLONG);
+  }
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return;
@@ -177,24 +178,41 @@ void mount_filesystems(const SpawnPlan& plan) {
 // /proc, /dev and shares need, never reach the rootfs on the host, and go with the container.
 // Leaves the working directory at the merged root. Returns false, with nothing left mounted,
 // when the kernel refuses the overlay (a rootfs on a filesystem overlayfs cannot use).
+//
+// The overlay's three directories are named by fd (/proc/self/fd/N), so its option
+// string has a fixed bound whatever the rootfs's path: it can never be cut, nor pass
+// the one page the kernel copies of mount(2)'s options.
+int open_dir(const char* path, const char* what) {
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("open", what, errno);
+  return fd;
+}
+
 bool mount_writable_layer(const SpawnPlan& plan) {
-  int lower = open(plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (lower < 0) fail("open", plan.rootfs, errno);
+  int lower = open_dir(plan.rootfs, plan.rootfs);
   check(mount("tmpfs", plan.rootfs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755"), "mount tmpfs (the writable layer) on",
         plan.rootfs);
   check(chdir(plan.rootfs), "chdir", plan.rootfs);
   mkdir_if_missing("upper", 0755);
   mkdir_if_missing("work", 0755);
   mkdir_if_missing("root", 0755);
-  char options[1024] = "lowerdir=/proc/self/fd/";
-  append_uint(options, sizeof options, static_cast<unsigned>(lower));
-  append(options, sizeof options, ",upperdir=");
-  append(options, sizeof options, plan.rootfs);
-  append(options, sizeof options, "/upper,workdir=");
-  append(options, sizeof options, plan.rootfs);
-  append(options, sizeof options, "/work");
-  if (mount("overlay", "root", "overlay", 0, options) < 0) {
-    int err = errno;
+  int upper = open_dir("upper", "upper (the writable layer)");
+  int work = open_dir("work", "work (the writable layer)");
+  // 3 x ("xxxdir=/proc/self/fd/" + 10 digits) with commas: under 128.
+  char options[128] = "";
+  bool fits = append(options, sizeof options, "lowerdir=/proc/self/fd/") &&
+              append_uint(options, sizeof options, static_cast<unsigned>(lower)) &&
+              append(options, sizeof options, ",upperdir=/proc/self/fd/") &&
+              append_uint(options, sizeof options, static_cast<unsigned>(upper)) &&
+              append(options, sizeof options, ",workdir=/proc/self/fd/") &&
+              append_uint(options, sizeof options, static_cast<unsigned>(work));
+  // Never a cut option string: the overlay would be refused and the rootfs bound writable.
+  if (!fits) fail("mount overlay on (its options do not fit)", plan.rootfs, ENAMETOOLONG);
+  int rc = mount("overlay", "root", "overlay", 0, options);
+  int err = errno;
+  close(upper);
+  close(work);
+  if (rc < 0) {
     if (err != EINVAL && err != ENODEV && err != EOPNOTSUPP) fail("mount overlay on", plan.rootfs, err);
     check(chdir("/"), "chdir", "/");
     check(umount2(plan.rootfs, MNT_DETACH), "unmount the writable layer from", plan.rootfs);
@@ -276,7 +294,8 @@ void move_fd(int from, int to, const char* what) {
     fail("fcntl(F_SETFD)", what, errno);
   }
   int flags = fcntl(to, F_GETFL);
-  if (flags >= 0 && (flags & O_NONBLOCK)) check(fcntl(to, F_SETFL, flags & ~O_NONBLOCK), "fcntl(F_SETFL)", what);
+  check(flags, "fcntl(F_GETFL)", what);
+  if (flags & O_NONBLOCK) check(fcntl(to, F_SETFL, flags & ~O_NONBLOCK), "fcntl(F_SETFL)", what);
 }
 
 // A pty from the container's own devpts: the master goes to the parent, the

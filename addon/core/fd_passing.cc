@@ -39,9 +39,10 @@ int receive_fd(int sock) {
   do {
     n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
-  if (n <= 0) return -1;
+  if (n < 0) return -errno;
+  if (n == 0) return -EPIPE;
   cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EPROTO;
   int fd;
   memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return fd;

@@ -6,7 +6,8 @@ namespace ctr {
 
 // Returns 0 or -errno.
 int send_fd(int sock, int fd);
-// Returns the received fd (close-on-exec), or -1 when the peer closed or sent none.
+// Returns the received fd (close-on-exec), or -errno: -EPIPE when the peer closed
+// without sending, -EPROTO when its message held no fd.
 int receive_fd(int sock);
 
 }  // namespace ctr

@@ -67,13 +67,16 @@ int transact(int sock, Request& r, int* link_index = nullptr) {
     sent = sendto(sock, r.buf, r.hdr()->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) return -errno;
-  alignas(nlmsghdr) char reply[4096];
+  // A link's description can be long (stats, VF info): room for it, and a
+  // reply cut anyway is refused (MSG_TRUNC gives its whole length), never read half.
+  alignas(nlmsghdr) char reply[32768];
   for (;;) {
-    ssize_t n = recv(sock, reply, sizeof reply, 0);
+    ssize_t n = recv(sock, reply, sizeof reply, MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) continue;
       return -errno;
     }
+    if (static_cast<size_t>(n) > sizeof reply) return -EMSGSIZE;
     for (nlmsghdr* h = reinterpret_cast<nlmsghdr*>(reply); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_seq != seq) continue;
       if (h->nlmsg_type == RTM_NEWLINK && link_index) *link_index = static_cast<ifinfomsg*>(NLMSG_DATA(h))->ifi_index;

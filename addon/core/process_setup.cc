@@ -1,6 +1,7 @@
 #include "process_setup.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
@@ -50,7 +51,9 @@ int exec_with_path(const char* const* argv, const char* const* envp, const char*
     return -errno;
   }
   int err = ENOENT;
-  char candidate[512];
+  // The kernel refuses a path of PATH_MAX bytes or more: such a candidate is
+  // not cut but counted as ENAMETOOLONG, as execvp does.
+  char candidate[PATH_MAX];
   size_t flen = strlen(file);
   for (const char* dir = path; *dir;) {
     const char* end = strchrnul(dir, ':');
@@ -61,6 +64,8 @@ int exec_with_path(const char* const* argv, const char* const* envp, const char*
       memcpy(candidate + len + 1, file, flen + 1);
       execve(candidate, args, env);
       if (errno != ENOENT && errno != ENOTDIR) err = errno;
+    } else {
+      err = ENAMETOOLONG;
     }
     dir = *end ? end + 1 : end;
   }

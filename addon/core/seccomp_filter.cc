@@ -52,9 +52,7 @@ struct Built {
 };
 
 bool fail(Built* b, const char* call, int errnum) {
-  b->err.err = errnum;
-  copy_cstr(b->err.call, sizeof b->err.call, call);
-  copy_cstr(b->err.path, sizeof b->err.path, "the seccomp filter");
+  set_error(&b->err, call, "the seccomp filter", errnum);
   return false;
 }
 

@@ -23,12 +23,7 @@ void close_fd(int* fd) {
   *fd = -1;
 }
 
-int set_error(StepError* err, const char* call, int errnum) {
-  err->err = errnum;
-  copy_cstr(err->call, sizeof err->call, call);
-  err->path[0] = '\0';
-  return -errnum;
-}
+int set_error(StepError* err, const char* call, int errnum) { return set_error(err, call, "", errnum); }
 
 }  // namespace
 
@@ -100,16 +95,19 @@ int release_container(Spawned* s, int* pty_master, StepError* err) {
   do {
     w = write(s->sync_fd, &go, 1);
   } while (w < 0 && errno == EINTR);
+  int write_errno = w < 0 ? errno : EIO;
   close_fd(&s->sync_fd);
   int master = -1;
   bool wants_console = s->console_fd >= 0;
   if (wants_console) master = receive_fd(s->console_fd);
   close_fd(&s->console_fd);
+  int read_errno = 0;
   StepError child_err{};
   size_t got = 0;
   while (got < sizeof child_err) {
     ssize_t n = read(s->error_fd, reinterpret_cast<char*>(&child_err) + got, sizeof child_err - got);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0) read_errno = errno;
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
@@ -120,18 +118,21 @@ int release_container(Spawned* s, int* pty_master, StepError* err) {
     *err = child_err;
     return -1;
   }
-  bool console_missing = wants_console && master < 0;
-  if (got > 0 || w != 1 || console_missing) {
-    set_error(err, w != 1 ? "release the container (write)" : "container setup ended without a report", w != 1 ? EPIPE : EIO);
-    if (master >= 0) close(master);
-    return -1;
+  if (w != 1) set_error(err, "write", "the container's sync pipe", write_errno);
+  else if (read_errno) set_error(err, "read", "the container's error pipe", read_errno);
+  else if (got > 0) set_error(err, "read", "the container's error pipe (a report cut short)", EPROTO);
+  else if (wants_console && master < 0) set_error(err, "recvmsg", "the container's pty master", -master);
+  else {
+    if (pty_master) *pty_master = master;
+    else if (master >= 0) close(master);
+    return 0;
   }
-  if (pty_master) *pty_master = master;
-  else if (master >= 0) close(master);
-  return 0;
+  if (master >= 0) close(master);
+  return -1;
 }
 
 void abort_container(Spawned* s) {
+  // On our own child's pidfd only ESRCH can fail it (it is dead already): nothing to report.
   if (s->pidfd >= 0) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, nullptr, 0);
   close_fd(&s->sync_fd);
   close_fd(&s->error_fd);

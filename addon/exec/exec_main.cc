@@ -11,6 +11,10 @@
 // no_new_privs and the same seccomp filter; then it execs. With --tty the
 // child gets a pty from the container's own devpts, and this process copies
 // between it and its own stdin/stdout, forwarding the window size.
+//
+// A failure is one line on stderr, "ctr-exec: <call path: strerror>" (as the
+// addon's errors read), and exit status 125 (1 when the container is gone,
+// 126/127 when the command cannot be run, as in a shell).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -45,7 +49,7 @@ struct ExecArgs {
 };
 
 [[noreturn]] void die(const std::string& call, const std::string& path, int err, int status = 125) {
-  fprintf(stderr, "ctr-exec: %s%s%s: %s\n", call.c_str(), path.empty() ? "" : " ", path.c_str(), strerror(err));
+  fprintf(stderr, "ctr-exec: %s\n", ctr::error_text(call.c_str(), path.c_str(), err).c_str());
   exit(status);
 }
 
@@ -94,13 +98,14 @@ const char* const kNamespaces[] = {"cgroup", "ipc", "uts", "net", "pid", "mnt"};
 
 void join_namespaces(int pid) {
   int fds[6];
+  std::string paths[6];
   for (int i = 0; i < 6; i++) {
-    std::string path = "/proc/" + std::to_string(pid) + "/ns/" + kNamespaces[i];
-    fds[i] = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fds[i] < 0) die("open", path, errno, errno == ENOENT ? 1 : 125);
+    paths[i] = "/proc/" + std::to_string(pid) + "/ns/" + kNamespaces[i];
+    fds[i] = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) die("open", paths[i], errno, errno == ENOENT ? 1 : 125);
   }
   for (int i = 0; i < 6; i++) {
-    if (setns(fds[i], 0) < 0) die("setns", kNamespaces[i], errno);
+    if (setns(fds[i], 0) < 0) die("setns", paths[i], errno);
     close(fds[i]);
   }
   if (chdir("/") < 0) die("chdir", "/", errno);
@@ -121,9 +126,14 @@ void on_winch(int) {
   (void)unused;
 }
 
+// From our terminal to the pty; nothing to copy when stdin is not a terminal (ENOTTY).
 void copy_window_size(int from, int to) {
   winsize ws{};
-  if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+  if (ioctl(from, TIOCGWINSZ, &ws) < 0) {
+    if (errno == ENOTTY || errno == EINVAL) return;
+    die("ioctl(TIOCGWINSZ)", "stdin", errno);
+  }
+  if (ioctl(to, TIOCSWINSZ, &ws) < 0) die("ioctl(TIOCSWINSZ)", "the pty", errno);
 }
 
 bool pump(int from, int to) {
@@ -152,12 +162,17 @@ void relay(int master) {
     if (tcsetattr(STDIN_FILENO, TCSANOW, &t) < 0) die("tcsetattr", "stdin", errno);
     copy_window_size(STDIN_FILENO, master);
   }
-  if (pipe2(g_winch_pipe, O_CLOEXEC | O_NONBLOCK) == 0) signal(SIGWINCH, on_winch);
+  if (pipe2(g_winch_pipe, O_CLOEXEC | O_NONBLOCK) < 0) die("pipe2", "", errno);
+  struct sigaction winch{};
+  winch.sa_handler = on_winch;
+  winch.sa_flags = SA_RESTART;
+  if (sigaction(SIGWINCH, &winch, nullptr) < 0) die("sigaction", "SIGWINCH", errno);
   pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {master, POLLIN, 0}, {g_winch_pipe[0], POLLIN, 0}};
   for (;;) {
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
-      break;
+      if (raw) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+      die("poll", "the pty", errno);
     }
     if (fds[2].revents & POLLIN) {
       char drain[16];
@@ -171,20 +186,22 @@ void relay(int master) {
       if (!pump(STDIN_FILENO, master)) fds[0].fd = -1;  // stdin closed: keep showing output
     }
   }
-  if (raw) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  if (raw && tcsetattr(STDIN_FILENO, TCSANOW, &saved) < 0) die("tcsetattr", "stdin (restoring it)", errno);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  signal(SIGPIPE, SIG_IGN);
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) die("signal", "SIGPIPE", errno);
   ExecArgs args = parse(argc, argv);
   // Opened before joining the mount namespace, where /sys/fs/cgroup is not ours.
   std::vector<int> procs;
+  std::vector<std::string> procs_files;
   for (const auto& file : args.cgroup_procs) {
     int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) die("open", file, errno);
     procs.push_back(fd);
+    procs_files.push_back(file);
   }
   join_namespaces(args.pid);
 
@@ -207,9 +224,13 @@ int main(int argc, char** argv) {
   pid_t child = fork();
   if (child < 0) die("fork", "", errno);
   if (child == 0) {
-    for (int fd : procs) {
-      if (write(fd, "0", 1) < 0) die("write", "cgroup.procs", errno);
-      close(fd);
+    for (size_t i = 0; i < procs.size(); i++) {
+      ssize_t w;
+      do {
+        w = write(procs[i], "0", 1);
+      } while (w < 0 && errno == EINTR);
+      if (w != 1) die("write", procs_files[i], w < 0 ? errno : EIO);
+      close(procs[i]);
     }
     if (args.tty) {
       if (setsid() < 0) die("setsid", "", errno);
@@ -235,7 +256,9 @@ int main(int argc, char** argv) {
     relay(master);
   }
   int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) die("waitpid", "the command", errno);
+  }
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }

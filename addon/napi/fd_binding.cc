@@ -30,8 +30,8 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = info[0].ToNumber().Int32Value();
   long fd = syscall(SYS_pidfd_open, pid, 0);
+  // The kernel makes every pidfd close-on-exec: no fcntl needed.
   if (fd < 0) throw_errno(env, "pidfd_open", "pid " + std::to_string(pid));
-  fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
   return Napi::Number::New(env, static_cast<double>(fd));
 }
 
@@ -51,7 +51,8 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   winsize ws{};
   ws.ws_col = static_cast<unsigned short>(info[1].ToNumber().Uint32Value());
   ws.ws_row = static_cast<unsigned short>(info[2].ToNumber().Uint32Value());
-  if (ioctl(info[0].ToNumber().Int32Value(), TIOCSWINSZ, &ws) < 0) throw_errno(env, "ioctl(TIOCSWINSZ)", "pty");
+  int fd = info[0].ToNumber().Int32Value();
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) throw_errno(env, "ioctl(TIOCSWINSZ)", "pty fd " + std::to_string(fd));
   return env.Undefined();
 }
 
@@ -99,11 +100,15 @@ void register_cgroup_event(Napi::Env env, int efd, const std::string& event_cont
     throw_errno(env, "open", event_control, err);
   }
   std::string line = std::to_string(efd) + " " + std::to_string(tfd) + (args.empty() ? "" : " " + args);
-  ssize_t w = write(ecfd, line.c_str(), line.size());
-  int err = errno;
+  ssize_t w;
+  do {
+    w = write(ecfd, line.c_str(), line.size());
+  } while (w < 0 && errno == EINTR);
+  // The kernel takes the line in one write or not at all: a short write is a refusal too.
+  int err = w < 0 ? errno : EIO;
   close(ecfd);
   close(tfd);
-  if (w < 0) throw_errno(env, "write", event_control, err);
+  if (w != static_cast<ssize_t>(line.size())) throw_errno(env, "write", event_control + " (\"" + line + "\")", err);
 }
 
 }  // namespace
@@ -112,7 +117,7 @@ Napi::Value OomEventfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string oom_control = info[0].ToString().Utf8Value(), event_control = info[1].ToString().Utf8Value();
   int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (efd < 0) throw_errno(env, "eventfd", "");
+  if (efd < 0) throw_errno(env, "eventfd", "for " + oom_control);
   try {
     register_cgroup_event(env, efd, event_control, oom_control, "");
   } catch (...) {
@@ -154,6 +159,8 @@ Napi::Value Drain(const Napi::CallbackInfo& info) {
       continue;
     }
     if (got < 0 && errno == EINTR) continue;
+    // EAGAIN: drained (the fd is non-blocking); 0: end of file.
+    if (got < 0 && errno != EAGAIN) throw_errno(env, "read", "fd " + std::to_string(fd));
     break;
   }
   return Napi::Number::New(env, total);

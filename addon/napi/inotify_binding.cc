@@ -1,6 +1,7 @@
 #include "inotify_binding.h"
 
 #include <cerrno>
+#include <string>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -44,7 +45,7 @@ Napi::Value InotifyRead(const Napi::CallbackInfo& info) {
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;
-      throw_errno(env, "read", "inotify");
+      throw_errno(env, "read", "inotify fd " + std::to_string(fd));
     }
     if (got == 0) break;
     for (ssize_t at = 0; at < got;) {

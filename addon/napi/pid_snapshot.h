@@ -9,11 +9,19 @@
 
 namespace ctr {
 
-// (host pid, pid inside) for every pid listed in the given cgroup.procs
-// files; a process that is gone before its status is read is left out.
-std::vector<std::pair<int, int>> snapshot_pids(const std::vector<std::string>& procs_files);
+struct SnapshotFailure {
+  std::string call;
+  std::string path;
+  int err = 0;  // 0: no failure
+};
 
-// Reads and discards whatever is readable on a non-blocking fd.
-void drain_fd(int fd);
+// (host pid, pid inside) for every pid listed in the given cgroup.procs
+// files; a process (or cgroup) that is gone before it is read is left out.
+// Any other failed open or read stops it, with *failure filled in.
+std::vector<std::pair<int, int>> snapshot_pids(const std::vector<std::string>& procs_files, SnapshotFailure* failure);
+
+// Reads and discards whatever is readable on a non-blocking fd. Returns 0, or
+// the errno of a read that failed otherwise than with EAGAIN.
+int drain_fd(int fd);
 
 }  // namespace ctr

@@ -39,6 +39,15 @@ struct ExitStatus {
   int signal;
 };
 
+// A watch ended by a failed call: its callback hears of it (an Error argument;
+// for an exit watch, the status's .error) rather than never being called again.
+struct WatchFailure {
+  Kind kind;
+  std::string call;
+  std::string path;
+  int err;
+};
+
 class Reactor {
  public:
   static Reactor& get(Napi::Env env) {
@@ -62,29 +71,70 @@ class Reactor {
     return id;
   }
 
+  // Arms the one-shot watch again; when the kernel refuses, the watch ends
+  // and its callback is told why.
   void rearm(uint64_t id) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLONESHOT;
     ev.data.u64 = id;
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, it->second.fd, &ev);
+    if (epoll_ctl(epfd_, EPOLL_CTL_MOD, it->second.fd, &ev) < 0) {
+      int err = errno;
+      lock.unlock();
+      fail_watch(id, "epoll_ctl(EPOLL_CTL_MOD)", err);
+    }
   }
 
-  // Returns false when the watch had already ended.
-  bool remove(uint64_t id) {
+  // Returns 1, 0 when the watch had already ended, or -errno when the kernel
+  // refused to take its fd out of the set (the watch is ended all the same).
+  int remove(uint64_t id) {
     Napi::ThreadSafeFunction tsfn;
+    int rc = 1;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = watches_.find(id);
-      if (it == watches_.end()) return false;
-      epoll_ctl(epfd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+      if (it == watches_.end()) return 0;
+      // EBADF, ENOENT: the fd was closed before the watch ended, which took it out of the set already.
+      if (epoll_ctl(epfd_, EPOLL_CTL_DEL, it->second.fd, nullptr) < 0 && errno != EBADF && errno != ENOENT) rc = -errno;
       tsfn = it->second.callback;
       watches_.erase(it);
     }
     tsfn.Release();
-    return true;
+    return rc;
+  }
+
+  // Ends a watch whose call failed and hands the failure to its callback
+  // (an exit watch's pidfd is the reactor's, and is closed).
+  void fail_watch(uint64_t id, const char* call, int err, const std::string& path = "") {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = watches_.find(id);
+    if (it == watches_.end()) return;
+    Watch watch = it->second;
+    // The fd may be what failed: whatever DEL says, the watch is gone from here on.
+    (void)epoll_ctl(epfd_, EPOLL_CTL_DEL, watch.fd, nullptr);
+    watches_.erase(it);
+    lock.unlock();
+    if (watch.kind == Kind::Exit) close(watch.fd);
+    auto* failure = new WatchFailure{watch.kind, call, path.empty() ? "fd " + std::to_string(watch.fd) : path, err};
+    if (watch.callback.NonBlockingCall(failure, [](Napi::Env env, Napi::Function cb, WatchFailure* f) {
+          Napi::Value error = native_error(env, f->call, f->path, f->err).Value();
+          Kind kind = f->kind;
+          delete f;
+          if (kind != Kind::Exit) {
+            cb.Call({error});
+            return;
+          }
+          Napi::Object result = Napi::Object::New(env);
+          result.Set("code", env.Null());
+          result.Set("signal", env.Null());
+          result.Set("error", error);
+          cb.Call({result});
+        }) != napi_ok) {
+      delete failure;
+    }
+    watch.callback.Release();
   }
 
   // What a Snapshot watch has read since the last call; empty for other ids.
@@ -105,15 +155,33 @@ class Reactor {
  private:
   explicit Reactor(Napi::Env env) {
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) throw_errno(env, "epoll_create1", "the reactor");
     wake_fd_ = eventfd(0, EFD_CLOEXEC);
-    if (epfd_ < 0 || wake_fd_ < 0) {
-      throw Napi::Error::New(env, std::string("reactor: epoll_create1/eventfd: ") + strerror(errno));
+    if (wake_fd_ < 0) {
+      int err = errno;
+      close(epfd_);
+      throw_errno(env, "eventfd", "the reactor's wake fd", err);
     }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = 0;
-    epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) {
+      int err = errno;
+      close(epfd_);
+      close(wake_fd_);
+      throw_errno(env, "epoll_ctl(EPOLL_CTL_ADD)", "the reactor's wake fd", err);
+    }
     thread_ = std::thread([this] { run(); });
+  }
+
+  // The reactor cannot wait any more: every watch hears why.
+  void fail_all(const char* call, int err) {
+    std::vector<uint64_t> ids;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& entry : watches_) ids.push_back(entry.first);
+    }
+    for (uint64_t id : ids) fail_watch(id, call, err);
   }
 
   void run() {
@@ -132,6 +200,7 @@ class Reactor {
       int n = epoll_wait(epfd_, events, 32, -1);
       if (n < 0) {
         if (errno == EINTR) continue;
+        fail_all("epoll_wait", errno);
         return;
       }
       for (int i = 0; i < n; i++) {
@@ -186,7 +255,8 @@ class Reactor {
       return;
     }
     // rc < 0: reaped by someone else (ECHILD); the status is unknown.
-    epoll_ctl(epfd_, EPOLL_CTL_DEL, watch.fd, nullptr);
+    // Closing the pidfd below takes it out of the set whatever DEL says.
+    (void)epoll_ctl(epfd_, EPOLL_CTL_DEL, watch.fd, nullptr);
     watches_.erase(it);
     lock.unlock();
     close(watch.fd);
@@ -213,8 +283,17 @@ class Reactor {
     int fd = watch.fd;
     std::vector<std::string> procs = watch.procs;
     lock.unlock();
-    drain_fd(fd);
-    auto pids = snapshot_pids(procs);
+    int err = drain_fd(fd);
+    if (err) {
+      fail_watch(id, "read", err);
+      return;
+    }
+    SnapshotFailure failure;
+    auto pids = snapshot_pids(procs, &failure);
+    if (failure.err) {
+      fail_watch(id, failure.call.c_str(), failure.err, failure.path);
+      return;
+    }
     lock.lock();
     auto it = watches_.find(id);
     if (it == watches_.end()) return;
@@ -252,7 +331,7 @@ Napi::Value WatchExit(const Napi::CallbackInfo& info) {
   uint64_t id = reactor(env).add(Kind::Exit, pidfd, tsfn);
   if (!id) {
     tsfn.Release();
-    throw_errno(env, "epoll_ctl(ADD)", "pidfd");
+    throw_errno(env, "epoll_ctl(EPOLL_CTL_ADD)", "pidfd " + std::to_string(pidfd));
   }
   return Napi::Number::New(env, static_cast<double>(id));
 }
@@ -266,7 +345,7 @@ Napi::Value WatchReadable(const Napi::CallbackInfo& info) {
   uint64_t id = reactor(env).add(Kind::Readable, fd, tsfn);
   if (!id) {
     tsfn.Release();
-    throw_errno(env, "epoll_ctl(ADD)", "fd");
+    throw_errno(env, "epoll_ctl(EPOLL_CTL_ADD)", "fd " + std::to_string(fd));
   }
   return Napi::Number::New(env, static_cast<double>(id));
 }
@@ -282,7 +361,7 @@ Napi::Value WatchSnapshot(const Napi::CallbackInfo& info) {
   uint64_t id = reactor(env).add(Kind::Snapshot, fd, tsfn, std::move(procs));
   if (!id) {
     tsfn.Release();
-    throw_errno(env, "epoll_ctl(ADD)", "fd");
+    throw_errno(env, "epoll_ctl(EPOLL_CTL_ADD)", "fd " + std::to_string(fd));
   }
   return Napi::Number::New(env, static_cast<double>(id));
 }
@@ -302,7 +381,9 @@ Napi::Value TakeSnapshot(const Napi::CallbackInfo& info) {
 Napi::Value Unwatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
-  return Napi::Boolean::New(env, reactor(env).remove(id));
+  int rc = reactor(env).remove(id);
+  if (rc < 0) throw_errno(env, "epoll_ctl(EPOLL_CTL_DEL)", "watch " + std::to_string(id), -rc);
+  return Napi::Boolean::New(env, rc == 1);
 }
 
 void ReactorShutdown() {

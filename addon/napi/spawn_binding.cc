@@ -1,6 +1,7 @@
 #include "spawn_binding.h"
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <map>
 #include <sched.h>
 #include <string>
@@ -132,7 +133,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
   auto it = g_pending.find(pid);
-  if (it == g_pending.end()) throw Napi::Error::New(env, "release: no pending container with pid " + std::to_string(pid));
+  if (it == g_pending.end()) throw_errno(env, "release", "pid " + std::to_string(pid) + " (no container waiting with that pid)", ESRCH);
   Spawned spawned = it->second;
   g_pending.erase(it);
   int master = -1;

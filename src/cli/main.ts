@@ -3,9 +3,12 @@ import { RuntimeError, UsageError } from '../runtime/errors.js';
 import { registerDashboard } from './dashboard-register.js';
 import { registerEvents } from './events-command.js';
 import { registerExec } from './exec-command.js';
+import { registerExport } from './export-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
 import { registerLogs } from './logs-command.js';
+import { registerPlay } from './play-command.js';
 import { registerPs } from './ps-command.js';
+import { registerRecord } from './record-command.js';
 import { registerRootfs } from './rootfs-command.js';
 import { registerStats } from './stats-command.js';
 import { registerRun } from './run-command.js';
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   registerStats(program);
   registerEvents(program);
   registerRootfs(program);
+  registerRecord(program);
+  registerPlay(program);
+  registerExport(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { detectCgroupDriver } from './cgroup/detect.js';
 import { isGone } from './cgroup/common.js';
 import type { Cgroup, CgroupDriver, MemorySample } from './cgroup/types.js';
-import { RuntimeError, UsageError } from './errors.js';
+import { isNativeError, RuntimeError, UsageError, wrapNativeError } from './errors.js';
 import { TraceRecorder, type BirthTrace } from './birth-trace.js';
 import { withCgroupTracer } from './cgroup/common.js';
 import { attachVeth, awaitVethGone, claimableNetwork, withNetworkLock, type Veth } from './network.js';
@@ -103,10 +103,10 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
 
 /** A failure inside the child becomes one line; a missing command exits 127 as in a shell. */
 export function startError(name: string, error: unknown): unknown {
-  if (!(error instanceof Error) || !('call' in error)) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  const status = error.call === 'exec' ? (code === 'ENOENT' ? 127 : 126) : 1;
-  return new RuntimeError(`cannot start container ${name}: ${error.message}`, status);
+  // Already said with its context (a RuntimeError), or not a native failure.
+  if (!isNativeError(error) || error instanceof RuntimeError) return error;
+  const status = error.call === 'exec' ? (error.code === 'ENOENT' ? 127 : 126) : 1;
+  return wrapNativeError(`cannot start container ${name}`, error, status);
 }
 
 function exitOf(pidfd: number): Promise<ExitStatus> {

@@ -207,7 +207,8 @@ export class EventStream extends EventEmitter<{ event: [RuntimeEvent] }> {
       case 'exited':
         // Its last kills first, then its end.
         this.release(event.name);
-        this.stopWatching(event.name, event.exit.oomKills);
+        // An unknown count (null) leaves the watch's own count as the last word.
+        this.stopWatching(event.name, event.exit.oomKills ?? undefined);
         this.release(event.name);
         this.running.delete(event.name);
         break;

@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Cgroup } from './cgroup/types.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, type NativeError } from './errors.js';
 import { packagePath } from './paths.js';
 import { traceEnabled } from './birth-trace.js';
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
@@ -65,7 +65,7 @@ export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgrou
     child.unref();
   };
   const first = await next();
-  if (first.startsWith('error ')) throw childError(first);
+  if (first.startsWith('error ')) throw monitorError(first);
   const pid = Number(first.replace(/^pid /, ''));
   if (!Number.isInteger(pid) || pid <= 0) throw new RuntimeError(`container monitor said "${first}"`);
   return {
@@ -81,7 +81,7 @@ export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgrou
       }
       // On failure the monitor stays referenced: abort() awaits its exit, and
       // an unreferenced child would let Node exit (status 13) before that.
-      if (answer !== 'started') throw childError(answer);
+      if (answer !== 'started') throw monitorError(answer);
       finish();
       return trace;
     },
@@ -94,13 +94,16 @@ export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgrou
   };
 }
 
-/** "error <errno> <call>\t<message>" from the monitor, shaped like the addon's errors. */
-function childError(line: string): Error {
-  const match = /^error (\d+) ([^\t]*)\t(.*)$/.exec(line);
+/** "error <ENAME>\t<call>\t<path>\t<call path: strerror>" from the monitor: the addon's error, as the addon throws it. */
+export function monitorError(line: string): Error {
+  const match = /^error (E[A-Z0-9]+)\t([^\t]*)\t([^\t]*)\t(.*)$/.exec(line);
   if (!match) return new RuntimeError(`container monitor said "${line}"`);
-  const [, errno, call, message] = match;
-  const error = new Error(message) as NodeJS.ErrnoException & { call: string };
+  const [, code, call, where, message] = match;
+  const error = new Error(message) as NativeError;
   error.call = call;
-  error.code = Object.entries(constants.errno).find(([, n]) => n === Number(errno))?.[0];
+  if (where) error.path = where;
+  error.code = code;
+  const errno = (constants.errno as Record<string, number | undefined>)[code];
+  if (errno !== undefined) error.errno = errno;
   return error;
 }

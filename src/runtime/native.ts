@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { NativeError } from './errors.js';
 import { packagePath } from './paths.js';
 
 export interface SpawnPlan {
@@ -16,10 +17,10 @@ export interface SpawnPlan {
   keepCaps: string[];
   capLast: number;
   namespaces: Array<'pid' | 'mount' | 'uts' | 'ipc' | 'net'>;
-  /** Record the child's steps (addon/core/birth_trace.h). */
-  trace: boolean;
-  /** Its own cgroup, read-only at /sys/fs/cgroup (CgroupView); null: none. */
-  cgroupView: { version: number; dirs: string[]; options: string[]; links: string[] } | null;
+  /** Record the child's steps (addon/core/birth_trace.h); absent: no trace. */
+  trace?: boolean;
+  /** Its own cgroup, read-only at /sys/fs/cgroup (CgroupView); null or absent: none. */
+  cgroupView?: { version: number; dirs: string[]; options: string[]; links: string[] } | null;
 }
 
 /** One message of an rtnetlink dump, whole (its nlmsghdr first). */
@@ -28,9 +29,16 @@ export type NetlinkMessage = Buffer;
 export interface ExitStatus {
   code: number | null;
   signal: number | null;
+  /** The watch failed (the reactor could not wait on the pidfd): the exit is unknown. */
+  error?: NativeError;
 }
 
-/** The addon's exports: one kernel operation each, errors naming call and path. */
+/**
+ * The addon's exports: one kernel operation each. Every error they throw is a
+ * NativeError (errors.ts): "CALL PATH: strerror" with .call, .path and .code;
+ * only a wrong argument type is a plain TypeError. A watch whose fd the kernel
+ * stops waiting on ends, and its callback gets the NativeError as argument.
+ */
 export interface Native {
   spawn(plan: SpawnPlan): { pid: number; pidfd: number };
   /** trace: the birth trace's lines when the plan asked for it (birth-trace.ts parses them). */
@@ -45,9 +53,9 @@ export interface Native {
   /** The RTM_GET* dump of the network namespace of pid (0: this process's). */
   netlinkDump(pid: number, kind: 'link' | 'address' | 'route'): NetlinkMessage[];
   watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
-  watchReadable(fd: number, callback: () => void, keepAlive?: boolean): number;
+  watchReadable(fd: number, callback: (error?: NativeError) => void, keepAlive?: boolean): number;
   /** When fd fires, the reactor thread drains it and notes who is in the cgroup (procsFiles); then callback(). */
-  watchSnapshot(fd: number, procsFiles: string[], callback: () => void): number;
+  watchSnapshot(fd: number, procsFiles: string[], callback: (error?: NativeError) => void): number;
   /** What a snapshot watch has noted since the last call: host pid, pid inside, host pid, pid inside, ... */
   takeSnapshot(id: number): number[];
   unwatch(id: number): boolean;

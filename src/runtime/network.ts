@@ -69,9 +69,9 @@ export function checkAddresses(spec: NetworkSpec): void {
   }
 }
 
-/** The first free 10.0.0.n for the container, with the host at 10.0.0.1, as in the seed. */
-export function allocateNetwork(): NetworkSpec {
-  const taken = new Set([...hostRoutes().keys(), ...hostAddresses()]);
+/** The first free 10.0.0.n for the container, with the host at 10.0.0.1, as in the seed (or at `hostAddress`, never picked). */
+export function allocateNetwork(hostAddress?: string): NetworkSpec {
+  const taken = new Set([...hostRoutes().keys(), ...hostAddresses(), ...(hostAddress ? [hostAddress] : [])]);
   const base = toNumber('10.0.0.0');
   for (let n = 2; n < 255; n++) {
     const address = fromNumber(base + n);
@@ -186,7 +186,7 @@ export async function withNetworkLock<T>(work: () => Promise<T>, timeoutMs = 10_
 
 /** Under the network lock: the address to use now, re-picked when it was picked automatically. */
 export function claimableNetwork(spec: NetworkSpec): NetworkSpec {
-  const network = spec.auto ? { ...spec, address: allocateNetwork().address } : spec;
+  const network = spec.auto ? { ...spec, address: allocateNetwork(spec.hostAddress).address } : spec;
   checkAddresses(network);
   return network;
 }

@@ -4,7 +4,8 @@ import type { ContainerSpec } from './spec.js';
 export interface ExitRecord {
   code: number | null;
   signal: number | null;
-  oomKills: number;
+  /** null: ctr-monitor could not read the count (its monitor.log says why). */
+  oomKills: number | null;
   finishedAt: number;
 }
 

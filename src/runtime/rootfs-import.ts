@@ -15,8 +15,9 @@ import {
   chmodSync, closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, type Stats,
 } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { extract, type ReadEntry, type TarOptionsWithAliases } from 'tar';
 import { RuntimeError, UsageError } from './errors.js';
 import { namePattern } from './names.js';
@@ -61,12 +62,10 @@ export function describeSkipped(skipped: Skipped): string | null {
 /** Entry types never made on the host. */
 const specialTypes: Partial<Record<string, SkipReason>> = { CharacterDevice: 'device', BlockDevice: 'device', FIFO: 'fifo' };
 
-/**
- * The tarball's bytes, decompressed: gzip by node-tar itself, xz, bzip2 and
- * zstd by their own tools; `checked` settles once the tool has said whether
- * the whole file was good (a truncated one can still yield a few entries).
- */
-function decompressed(file: string): { stream: Readable; checked: Promise<void> } {
+type Compression = 'gzip' | 'xz' | 'bzip2' | 'zstd';
+
+/** The compression a file's first bytes name, if any. */
+function compressionOf(file: string): Compression | null {
   const head = Buffer.alloc(6);
   const fd = openSync(file, 'r');
   try {
@@ -74,29 +73,49 @@ function decompressed(file: string): { stream: Readable; checked: Promise<void> 
   } finally {
     closeSync(fd);
   }
-  const tool = head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) ? 'xz'
-    : head.subarray(0, 3).toString('latin1') === 'BZh' ? 'bzip2'
-      : head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])) ? 'zstd' : null;
-  if (!tool) return { stream: createReadStream(file), checked: Promise.resolve() };
-  const child = spawn(tool, ['-dc', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  return null;
+}
+
+/**
+ * The tarball's bytes, decompressed: gzip by zlib, xz, bzip2 and zstd by
+ * their own tools; `checked` settles once the tool has said whether the
+ * whole file was good (a truncated one can still yield a few entries).
+ */
+function decompressed(file: string, compression: Compression | null): { source: Readable; gunzip: Duplex | null; checked: Promise<void> } {
+  if (compression === null) return { source: createReadStream(file), gunzip: null, checked: Promise.resolve() };
+  if (compression === 'gzip') return { source: createReadStream(file), gunzip: createGunzip(), checked: Promise.resolve() };
+  const child = spawn(compression, ['-dc', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const out = child.stdout;
   const checked = new Promise<void>((resolve, reject) => {
     child.on('error', (e) => {
-      const error = new RuntimeError(`cannot run ${tool} to decompress ${file}: ${e.message}`);
+      const error = new RuntimeError(`cannot run ${compression} to decompress ${file}: ${e.message}`);
       out.destroy(error);
       reject(error);
     });
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      const error = new UsageError(`${file} is not a readable tar archive: ${tool}: ${stderr.trim().split('\n')[0] || `exit ${code}`}`);
+      // "xz: /path/f.tar.xz: Unexpected end of input": what is wrong, without the path.
+      const said = stderr.trim().split('\n')[0]?.split(': ').pop() || `exit ${code}`;
+      const error = new UsageError(`${file} is a damaged or truncated ${compression} file (${compression}: ${said})`);
       out.destroy(error);
       reject(error);
     });
   });
   checked.catch(() => undefined);  // Awaited after the pipeline; a failure may come first.
-  return { stream: out, checked };
+  return { source: out, gunzip: null, checked };
+}
+
+/** zlib's failures as what is wrong with the file (gzip's own words: "unexpected end of file" is a truncated one). */
+function gzipProblem(file: string, error: NodeJS.ErrnoException): UsageError | null {
+  if (error.code === 'Z_BUF_ERROR') return new UsageError(`${file} is truncated: its gzip stream ends early`);
+  if (error.code?.startsWith('Z_')) return new UsageError(`${file} is a damaged gzip file (${error.message})`);
+  return null;
 }
 
 /** An archive path as a relative path inside the target, or null when it would leave it. */
@@ -154,6 +173,8 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
     throw new UsageError(`invalid rootfs name "${name}": use letters, digits, '.', '_' and '-' (--name NAME)`);
   }
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  // Before anything is made: node-tar calls a file of no bytes an unrecognised archive.
+  if (statSync(file).size === 0) throw new UsageError(`${file} is empty`);
   const target = path.join(rootfsLibrary, name);
   if (existsSync(target)) throw new UsageError(`a rootfs named ${name} is already imported: remove ${target} or pick --name`);
   mkdirSync(rootfsLibrary, { recursive: true, mode: 0o700 });
@@ -164,10 +185,10 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
   const skip = (why: SkipReason, p: string) => skipped.set(why, [...(skipped.get(why) ?? []), p]);
   const links = new Map<string, string>();
   let entries = 0;
-  let unreadable: string | null = null;
   const filter = (entryPath: string, read: Stats | ReadEntry): boolean => {
     const entry = read as ReadEntry;  // extracting: always a ReadEntry
     entries++;
+    lastGood = entryPath;
     const relative = insidePath(entryPath);
     const special = specialTypes[entry.type];
     if (special) {
@@ -194,10 +215,26 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
     if (typeof entry.mode === 'number') entry.mode &= ~0o6000;  // no setuid, no setgid
     return true;
   };
+  // What node-tar found wrong with the archive itself, said in our own words below.
+  let notTar = false;
+  let truncatedIn: string | null = null;
+  let damagedAfter: string | null = null;
+  let unreadable: string | null = null;
+  let lastGood = '';
   const onwarn: TarOptionsWithAliases['onwarn'] = (code, message, data) => {
     const where = String((data.entry as ReadEntry | undefined)?.path ?? data.path ?? '');
     if (code === 'TAR_ENTRY_INFO') return;  // "stripping / from an absolute path": as tar does
-    if (code === 'TAR_BAD_ARCHIVE' || data.tarCode === 'TAR_BAD_ARCHIVE' || /invalid|truncated|unexpected end/i.test(message)) {
+    if (code === 'TAR_BAD_ARCHIVE' || data.tarCode === 'TAR_BAD_ARCHIVE') {
+      if (/^Truncated input/.test(message)) truncatedIn ??= where || 'an entry';
+      else if (/Unrecognized archive format/.test(message)) notTar = true;
+      else unreadable ??= message;
+      return;
+    }
+    if (code === 'TAR_ENTRY_INVALID') {
+      damagedAfter ??= lastGood;  // a header that fails its checksum, has no path or bad numbers: the archive is damaged
+      return;
+    }
+    if (/invalid|truncated|unexpected end/i.test(message)) {
       unreadable ??= message;
       return;
     }
@@ -205,22 +242,42 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
     else if (/\.\.|escapes/.test(message)) skip('outside', where);
     else skip('failed', `${where}: ${String(data.code ?? code)}`);
   };
-  // A tar of no files is zero blocks, which node-tar calls unrecognised: tell it from junk.
+  // The archive's own bytes (decompressed), counted, with the first two blocks kept:
+  // a tar of no files is zero blocks, which node-tar calls unrecognised; tell it from junk.
   let head = Buffer.alloc(0);
-  const empty = () => entries === 0 && head.length === 1024 && head.every((b) => b === 0);
+  let size = 0;
+  const zeroBlocks = () => head.length > 0 && head.every((b) => b === 0);
+  const compression = compressionOf(file);
+  const held = compression ? `what its ${compression} stream holds` : 'it';
+  /** The one line for what is wrong with the archive, or null when nothing is. */
+  const problem = (): UsageError | null => {
+    if (size === 0) return new UsageError(compression ? `${file} is empty: its ${compression} stream holds nothing` : `${file} is empty (0 bytes)`);
+    if (entries === 0 && zeroBlocks()) return new UsageError(`${file} is empty: a tar archive of no files`);
+    if (truncatedIn) return new UsageError(`${file} is truncated: it ends inside ${truncatedIn}`);
+    if (damagedAfter) return new UsageError(`${file} is damaged: the tar header after ${damagedAfter} is not a valid one`);
+    if (notTar || damagedAfter === '') return new UsageError(`${file} is not a tar archive: ${held} has no tar header at its start`);
+    if (unreadable) return new UsageError(`${file} is not a readable tar archive: ${unreadable}`);
+    if (size % 512 !== 0 && entries > 0) return new UsageError(`${file} is truncated: it ends inside a tar header (${size} bytes, not whole 512-byte blocks)`);
+    if (entries === 0) return new UsageError(`${file} is empty: a tar archive of no files`);
+    return null;
+  };
   const oldUmask = process.umask(0);  // the tarball's own modes (a sticky 1777 /tmp), in a root-only library
+  let checked = Promise.resolve();
   try {
-    const { stream: source, checked } = decompressed(file);
-    source.on('data', (chunk: Buffer) => {
+    const { source, gunzip, checked: toolChecked } = decompressed(file, compression);
+    checked = toolChecked;
+    const tarBytes = gunzip ?? source;
+    tarBytes.on('data', (chunk: Buffer) => {
+      size += chunk.length;
       if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024 - head.length)]);
     });
-    await pipeline(source, extract({
+    const unpack = extract({
       cwd: staging, preserveOwner: false, strict: false, filter, onwarn, maxDepth: 256, dmode: 0o755, fmode: 0o644,
-    }));
+    });
+    await (gunzip ? pipeline(source, gunzip, unpack) : pipeline(source, unpack));
     await checked;
-    if (empty()) throw new UsageError(`${file} is empty`);
-    if (unreadable) throw new UsageError(`${file} is not a readable tar archive: ${unreadable}`);
-    if (entries === 0) throw new UsageError(`${file} is empty`);
+    const wrong = problem();
+    if (wrong) throw wrong;
     makeSymlinks(staging, links, skip);
     if (!existsInRootfs(staging, '/bin/sh') && !existsInRootfs(staging, '/usr/bin/sh')) {
       throw new UsageError(`${file} does not look like a root filesystem (no /bin/sh in it)`);
@@ -230,10 +287,15 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
     return { target, skipped };
   } catch (error) {
     if (error instanceof UsageError || error instanceof RuntimeError) throw error;
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'TAR_BAD_ARCHIVE' && empty()) throw new UsageError(`${file} is empty`);
-    if (e.code === 'TAR_BAD_ARCHIVE' || e.code === 'Z_DATA_ERROR' || /zlib|gzip|header/i.test(e.message)) {
-      throw new UsageError(`${file} is not a readable tar archive: ${e.message.replace(/^[A-Z_]+: /, '')}`);
+    await checked;  // a tool that failed says so first: what tar made of its output follows from that
+    const e = error as NodeJS.ErrnoException & { entry?: ReadEntry };
+    const gzip = compression === 'gzip' ? gzipProblem(file, e) : null;
+    if (gzip) throw gzip;
+    if (e.code === 'TAR_BAD_ARCHIVE') {
+      // Not recoverable, so thrown rather than warned: a truncated entry, or no tar at all.
+      if (/^(TAR_BAD_ARCHIVE: )?Truncated input/.test(e.message)) truncatedIn ??= e.entry?.path ?? 'an entry';
+      else if (/Unrecognized archive format/.test(e.message)) notTar = true;
+      throw problem() ?? new UsageError(`${file} is not a readable tar archive: ${e.message.replace(/^[A-Z_]+: /, '')}`);
     }
     throw new RuntimeError(`cannot import ${file} into ${staging}: ${e.message}`);
   } finally {

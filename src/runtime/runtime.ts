@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,7 @@ import { defaultShell } from './rootfs.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
-import { StateStore } from './state-store.js';
+import { StateStore, type Creation } from './state-store.js';
 import { TraceRecorder } from './birth-trace.js';
 import { readAnatomy, type ContainerAnatomy } from './anatomy/index.js';
 import { withCgroupTracer } from './cgroup/common.js';
@@ -99,6 +99,13 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
 
   /** Records a container without starting it. */
   create(spec: ContainerSpec): ContainerInfo {
+    const info = this.record(spec);
+    this.store.settle(spec.name);
+    return info;
+  }
+
+  /** create, but the name stays marked as in creation (run settles it once started, or removes it). */
+  private record(spec: ContainerSpec): ContainerInfo {
     if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists (its cgroup is still there)`);
     const trace = new TraceRecorder();
     trace.step('reserve the name', `mkdir ${this.store.containerDir(spec.name)}`, () => this.store.reserve(spec.name));
@@ -131,6 +138,8 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
         const launched = await trace.stepAsync('start ctr-monitor', 'its parent from now on; it clones the init, which waits',
           () => launchMonitor(spec, this.store.containerDir(name), cgroup, journalPath(this.store.dir)));
         try {
+          // Whoever undoes a creation whose creator died must find its monitor (see undoCreation).
+          this.store.write({ ...record, spec, monitorPid: launched.monitorPid, monitorStart: processStartTime(launched.monitorPid) });
           // Watched before its init is let go: no kill can come before the watch.
           this.stream?.watchOom(name, cgroup);
           withCgroupTracer(tracer, () => cgroup.addProcess(launched.pid));
@@ -163,16 +172,23 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     }
   }
 
-  /** create + start; on failure nothing is left, not even the record. */
+  /**
+   * create + start; on failure nothing is left, not even the record. Until
+   * it is recorded as started, the name is marked as in creation: if this
+   * process dies before that, the next reconciliation undoes it all.
+   */
   async run(spec: ContainerSpec): Promise<ContainerInfo> {
-    this.create(spec);
+    this.record(spec);
+    let info: ContainerInfo;
     try {
-      return await this.start(spec.name);
+      info = await this.start(spec.name);
     } catch (error) {
       this.store.remove(spec.name);
       this.publish({ kind: 'removed', name: spec.name, at: Date.now() });
       throw error;
     }
+    this.store.settle(spec.name);
+    return info;
   }
 
   /**
@@ -196,6 +212,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null, autoRemove: true,
       trace: container.trace,
     });
+    this.store.settle(spec.name);
     this.publish({ kind: 'created', name: spec.name, at: now });
     this.publish({ kind: 'started', name: spec.name, pid: container.pid, at: now });
     // This process is the container's owner: it journals its kills, unless a watcher got there first.
@@ -322,7 +339,13 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
    * monitor are both gone get their final state and their resources freed.
    */
   async reconcile(): Promise<void> {
+    const inCreation = new Set<string>();
+    for (const creation of this.store.creations()) {
+      if (isSameProcess(creation.pid, creation.pidStart)) inCreation.add(creation.name);
+      else await this.undoCreation(creation);
+    }
     for (const name of this.store.names()) {
+      if (inCreation.has(name)) continue;
       const record = this.store.read(name);
       if (!record) {
         // A name reserved by a creator that died before writing state.json.
@@ -334,6 +357,46 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       }
     }
     removeAbandonedCgroups();
+  }
+
+  /**
+   * A creator died before it recorded its container as started (a record
+   * with a pid is one it finished: the rest of reconcile takes care of it):
+   * what it made is undone, as a failed run is. Its monitor is killed (the
+   * init dies with it), its cgroup and veth go, and the name is free again.
+   */
+  private async undoCreation(creation: Creation): Promise<void> {
+    const record = this.store.read(creation.name);
+    if (record?.pid === null || record?.pid === undefined) {
+      if (record && isSameProcess(record.monitorPid, record.monitorStart)) {
+        this.signalProcess(record.monitorPid!, record.monitorStart!, constants.signals.SIGKILL);
+        await this.monitorGone(record, 5_000);
+      }
+      const cgroup = cgroupDriver().open(creation.name);
+      if (cgroup) {
+        cgroup.killAll('SIGKILL');
+        cgroup.remove();
+      }
+      await awaitVethGone(hostVethName(creation.name), 500);
+      rmSync(this.store.containerDir(creation.name), { recursive: true, force: true });
+      if (record) this.publish({ kind: 'removed', name: creation.name, at: Date.now() });
+    }
+    rmSync(creation.marker, { force: true });
+  }
+
+  /** Signals pid if it is still the process that started at pidStart (a pidfd pins it meanwhile); false if it is gone. */
+  private signalProcess(pid: number, pidStart: number, signal: number): boolean {
+    let pidfd: number;
+    try {
+      pidfd = native.pidfdOpen(pid);
+    } catch {
+      return false;
+    }
+    try {
+      return processStartTime(pid) === pidStart && native.pidfdSendSignal(pidfd, signal);
+    } finally {
+      closeSync(pidfd);
+    }
   }
 
   private async reconcileOne(record: ContainerRecord): Promise<ExitRecord> {

@@ -10,6 +10,7 @@ import { frameSignature } from './frame-signature.js';
 import { clampAnatomyScroll, initialUiState, keyContext, reduceUi, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
 import { anatomyContentRows } from './AnatomyView.js';
 import { Dashboard, type DashboardProps } from './Dashboard.js';
+import { withoutRecordingClock } from './recording.js';
 
 /** What the dashboard asks of the runtime. Every call names the container it is about. */
 export interface DashboardActions {
@@ -23,6 +24,8 @@ export interface DashboardActions {
   /** Give the whole terminal to a shell in the container (unmount Ink, or render null, meanwhile). */
   attach(name: string): void;
   quit(): void;
+  /** R: start recording the session (a .cast file), or stop the running recording. */
+  record?(): void;
   /**
    * The split view opened on a container, with the size its pty should have, or closed (null).
    * Feed the pty's screen back through AppProps.terminal.
@@ -82,7 +85,12 @@ export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = D
     state: store.getSnapshot(), ui, size, now: clock(), keys, terminal: terminal.getSnapshot(), logs: logLines,
   });
   // The logs overlay reads its file when drawn: no signature for it, it always draws.
-  useFrames(store, terminal, [ui, size, keys], () => (ui.overlay?.kind === 'logs' ? null : drawnProps(null)));
+  // The REC sign's clock is left out of it: it is redrawn alone (see recordingSign).
+  useFrames(store, terminal, [ui, size, keys], () => {
+    if (ui.overlay?.kind === 'logs') return null;
+    const props = drawnProps(null);
+    return { ...props, state: withoutRecordingClock(props.state, props.now) };
+  });
   // The latest UI state, also between a key press and the next render (keys can arrive faster
   // than React re-subscribes the input handler).
   const uiRef = useRef(ui);
@@ -112,6 +120,9 @@ export function App({ store, actions, keys = KEYS, size: sizeOverride, clock = D
       switch (action) {
         case 'quit':
           actions.quit();
+          return;
+        case 'record':
+          actions.record?.();
           return;
         case 'attach':
           if (current) actions.attach(current.name);

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Box } from 'ink';
 import type { DashboardState, TerminalView } from './model.js';
 import type { NewContainerValues } from './new-container.js';
-import { KEYS, footerHints, type KeyTable } from './keys.js';
+import { KEYS, dashboardHelpTable, footerHints, type KeyTable } from './keys.js';
 import { computeLayout, type Size } from './layout.js';
 import { keyContext, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
 import { AnatomyView } from './AnatomyView.js';
@@ -19,6 +19,7 @@ import { NetworkPanel } from './NetworkPanel.js';
 import { NewContainerForm, NEW_CONTAINER_FORM_HEIGHT } from './NewContainerForm.js';
 import { TerminalPanel } from './TerminalPanel.js';
 import { TitleBar } from './TitleBar.js';
+import { recordingText } from './recording.js';
 import { TooSmall } from './TooSmall.js';
 
 export interface DashboardProps {
@@ -69,7 +70,7 @@ export function Dashboard({ state, ui, size, now, keys = KEYS, terminal = null, 
 
   let body;
   if (overlay?.kind === 'help') {
-    body = <HelpOverlay table={keys} width={width} height={bodyHeight} />;
+    body = <HelpOverlay table={dashboardHelpTable(keys)} width={width} height={bodyHeight} />;
   } else if (overlay?.kind === 'anatomy') {
     const anatomy = state.anatomy?.container === overlay.container ? state.anatomy : null;
     body = <AnatomyView container={overlay.container} anatomy={anatomy} tab={overlay.tab} scroll={overlay.scroll} width={width} height={bodyHeight} />;
@@ -128,7 +129,7 @@ export function Dashboard({ state, ui, size, now, keys = KEYS, terminal = null, 
 
   return (
     <Box flexDirection="column" width={width} height={layout.height}>
-      {state.banner ? <Banner banner={state.banner} width={width} /> : <TitleBar state={state} width={width} now={now} />}
+      {state.banner ? <Banner banner={state.banner} width={width} recording={state.recording ? recordingText(state.recording, now) : null} /> : <TitleBar state={state} width={width} now={now} />}
       <Box flexDirection="row" width={width} height={bodyHeight} flexShrink={0}>
         {body}
         {dialog}

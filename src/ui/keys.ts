@@ -33,6 +33,7 @@ export type ActionName =
   | 'sort'
   | 'help'
   | 'quit'
+  | 'record'
   | 'focus'
   | 'close'
   | 'confirm'
@@ -46,17 +47,25 @@ export type ActionName =
   | 'scroll-down'
   | 'scroll-up'
   | 'page-down'
-  | 'page-up';
+  | 'page-up'
+  | 'play-pause'
+  | 'seek-back'
+  | 'seek-forward'
+  | 'prev-marker'
+  | 'next-marker'
+  | 'step'
+  | 'faster'
+  | 'slower';
 
 /**
  * Where the keyboard is:
  * list: the dashboard; split: the dashboard with a terminal pane, the list focused;
  * terminal: the terminal pane focused; filter: typing a filter; help, logs: those overlays;
- * confirm: a y/n dialog; form: the new-container form.
+ * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`.
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'anatomy';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player' | 'anatomy';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'anatomy'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player', 'anatomy'];
 
 export interface KeyHint {
   label: string;
@@ -119,10 +128,11 @@ export const KEYS: KeyTable = [
   { key: 'Tab', match: tab, action: 'focus', description: 'focus the terminal pane', when: ['split'], section: 'View', hint: { label: 'terminal', rank: 1 } },
   { key: 'Esc', match: escape, action: 'close', description: 'clear filter / close split', when: DASHBOARD, section: 'View' },
   { key: '?', match: char('?'), action: 'help', description: 'show or hide this help', when: ['list', 'split', 'help'], section: 'View', hint: { label: 'help', rank: 0 } },
-  // Reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
+  { key: 'R', match: char('R'), action: 'record', description: 'record this session, or stop', when: DASHBOARD, section: 'View', hint: { label: 'record', rank: 12 } },
+  // Ctrl-C reaches the table only when Ink is rendered with exitOnCtrlC: false (it should be: the
   // dashboard must restore the screen on its way out, and a split terminal wants its Ctrl-C).
-  { key: 'Ctrl-C', match: (input, key) => key.ctrl && input === 'c', action: 'quit', description: 'quit, too', when: DASHBOARD, section: 'View' },
-  { key: 'q', match: char('q'), action: 'quit', description: 'quit the dashboard', when: DASHBOARD, section: 'View', hint: { label: 'quit', rank: 0 } },
+  // One row with q, so that the help overlay keeps its columns at 80x24.
+  { key: 'q/Ctrl-C', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the dashboard', when: DASHBOARD, section: 'View', hint: { key: 'q', label: 'quit', rank: 0 } },
 
   { key: 'Enter', match: enter, action: 'filter-accept', description: 'keep the filter', when: ['filter'], section: 'Filter prompt', hint: { label: 'keep', rank: 0 } },
   { key: 'Esc', match: escape, action: 'close', description: 'clear the filter', when: ['filter'], section: 'Filter prompt', hint: { label: 'clear', rank: 0 } },
@@ -147,6 +157,17 @@ export const KEYS: KeyTable = [
   { key: 'Esc/q/i', match: either(escape, char('q', 'i')), action: 'close', description: 'close the anatomy view', when: ['anatomy'], section: 'Anatomy view', hint: { label: 'close', rank: 0 } },
 
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
+
+  // ctr-tui play: a recording in the terminal.
+  { key: 'Space', match: char(' '), action: 'play-pause', description: 'pause / play', when: ['player'], section: 'Player', hint: { label: 'pause', rank: 0 } },
+  { key: '←', match: (_input, key) => key.leftArrow, action: 'seek-back', description: 'back 5 s', when: ['player'], section: 'Player', hint: { key: '←/→', label: '5s', rank: 2 } },
+  { key: '→', match: (_input, key) => key.rightArrow, action: 'seek-forward', description: 'forward 5 s', when: ['player'], section: 'Player' },
+  { key: '[', match: char('['), action: 'prev-marker', description: 'previous marker (chapter)', when: ['player'], section: 'Player', hint: { key: '[/]', label: 'chapter', rank: 1 } },
+  { key: ']', match: char(']'), action: 'next-marker', description: 'next marker (chapter)', when: ['player'], section: 'Player' },
+  { key: '.', match: char('.'), action: 'step', description: 'one step (while paused)', when: ['player'], section: 'Player', hint: { label: 'step', rank: 4 } },
+  { key: '+/=', match: char('+', '='), action: 'faster', description: 'faster (x2)', when: ['player'], section: 'Player', hint: { key: '+/-', label: 'speed', rank: 3 } },
+  { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
+  { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
 ];
 
 /** A Key with nothing pressed, for building synthetic key events (tests, raw stdin). */
@@ -254,8 +275,19 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   logs: 'logs',
   confirm: 'confirm dialog',
   form: 'new container form',
+  player: 'player (ctr-tui play)',
   anatomy: 'anatomy view',
 };
+
+/** The bindings of some contexts only. */
+export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): KeyTable {
+  return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
+}
+
+/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play). */
+export function dashboardHelpTable(table: KeyTable): KeyTable {
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player'));
+}
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
 export function keyAlternatives(label: string): string[] {

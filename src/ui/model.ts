@@ -116,6 +116,13 @@ export interface DashboardState {
   cgroupVersion: 1 | 2;
   /** Filled only while the anatomy view is open (DashboardActions.anatomy). */
   anatomy?: AnatomyPanelView | null;
+  /** A recording of this session is running (the title bar shows ● REC and its length); null or absent: none. */
+  recording?: RecordingView | null;
+}
+
+export interface RecordingView {
+  /** ms since the epoch. */
+  startedAt: number;
 }
 
 export const emptyDashboardState: DashboardState = {

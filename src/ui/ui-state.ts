@@ -164,9 +164,20 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
       if (ui.filtering || ui.filter !== '') return { ...ui, filtering: false, filter: '' };
       if (ui.split) return { ...ui, split: false, focus: 'list' };
       return ui;
+    // ctr-tui play's keys (the 'player' context), never the dashboard's.
+    case 'play-pause':
+    case 'seek-back':
+    case 'seek-forward':
+    case 'prev-marker':
+    case 'next-marker':
+    case 'step':
+    case 'faster':
+    case 'slower':
+      return ui;
     case 'attach':
     case 'stop':
     case 'quit':
+    case 'record':
     case 'next-field':
     case 'prev-field':
     case 'submit':

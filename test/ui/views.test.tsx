@@ -18,7 +18,7 @@ import { LogView } from '../../src/ui/LogView.js';
 import { TerminalPanel } from '../../src/ui/TerminalPanel.js';
 import { TitleBar } from '../../src/ui/TitleBar.js';
 import { Panel, panelTopLine } from '../../src/ui/Panel.js';
-import { KEYS, footerHints } from '../../src/ui/keys.js';
+import { KEYS, dashboardHelpTable, footerHints } from '../../src/ui/keys.js';
 import { visibleContainers } from '../../src/ui/ui-state.js';
 import { displayWidth, oomBannerText } from '../../src/ui/format.js';
 import { Text } from 'ink';
@@ -196,9 +196,11 @@ test('TitleBar: counts, cgroup version, clock', (t) => {
 });
 
 test('HelpOverlay: generated from the key table, in columns that fit', (t) => {
-  const f = frame(<HelpOverlay table={KEYS} width={80} height={21} />);
+  const table = dashboardHelpTable(KEYS);
+  const f = frame(<HelpOverlay table={table} width={80} height={21} />);
   t.true(fits(f.lines, 80, 21), f.text);
-  for (const binding of KEYS) t.true(f.text.includes(binding.key), binding.key);
+  for (const binding of table) t.true(f.text.includes(binding.key), binding.key);
+  t.false(f.text.includes('Player'), "ctr-tui play's keys are not the dashboard's");
   // With the anatomy view's keys, 80x24 needs three columns: descriptions are cut shorter.
   t.regex(f.text, /K +kill with SIGKIL/);
   t.regex(f.text, /Containers +View +New container form/);

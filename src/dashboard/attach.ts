@@ -1,5 +1,5 @@
 import pty from 'node-pty';
-import type { Runtime } from '../../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 export const detachKey = '\x1d';  // Ctrl-]
 

@@ -8,24 +8,67 @@ import { createStore } from '../ui/store.js';
 import { App, type DashboardActions } from '../ui/App.js';
 import { TERMINAL_ESCAPE } from '../ui/keys.js';
 import { initialUiState, type UiState } from '../ui/ui-state.js';
+import { recordingSign } from '../ui/recording.js';
 import { RuntimeError } from '../runtime/errors.js';
-import { attachFullScreen } from './dashboard/attach.js';
-import { DashboardFeed } from './dashboard/feed.js';
-import { enterAlternateScreen, leaveAlternateScreen, restoreScreenOnExit } from './dashboard/screen.js';
-import { SplitTerminal } from './dashboard/split-terminal.js';
+import type { RecordingOptions } from '../recording/recorder.js';
+import { AnatomySampler } from './anatomy-sampler.js';
+import { attachFullScreen } from './attach.js';
+import { LiveSource } from './live-source.js';
+import { recordedText, RecordingControl } from './recording-control.js';
+import { enterAlternateScreen, leaveAlternateScreen, restoreScreenOnExit } from './screen.js';
+import { SplitTerminal } from './split-terminal.js';
+import { feedStore } from './store-feed.js';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+export interface DashboardOptions {
+  /** Start with a recording running (--record FILE, or ctr-tui record). */
+  record?: RecordingOptions;
+  /** Options for the recordings R starts (e.g. --input). */
+  recordDefaults?: Omit<RecordingOptions, 'file' | 'force'>;
+}
+
 /** The full-screen dashboard; resolves when the user quits. */
-export async function runDashboard(runtime: Runtime): Promise<void> {
+export async function runDashboard(runtime: Runtime, options: DashboardOptions = {}): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new RuntimeError('the dashboard needs a terminal: run it in one, or use ctr-tui ps and ctr-tui stats');
   }
   const state = createStore<DashboardState>(emptyDashboardState);
   const terminal = createStore<TerminalView | null>(null);
-  const feed = new DashboardFeed(runtime, state);
+  const source = new LiveSource(runtime);
+  const unfeed = feedStore(source, state);
+  // The anatomy view's container, read at the source's ticks while the view is open.
+  const anatomy = new AnatomySampler(runtime);
+  const publishAnatomy = () => {
+    const sample = anatomy.sample();
+    if (sample !== undefined) state.setState((s) => ({ ...s, anatomy: sample }));
+  };
+  const unfeedAnatomy = source.subscribe({ tick: publishAnatomy });
+  const recording = new RecordingControl(source, state, () => {
+    if (!ink) return;
+    ink.unmount();
+    process.stdout.write('\x1b[H\x1b[2J');
+    mount();
+  });
+  // The REC sign's clock: redrawn alone every second, a few bytes, where a whole frame would
+  // cost as much as the rest of an idle dashboard (see bench/recording.ts).
+  let signTimer: NodeJS.Timeout | undefined;
+  const drawSign = () => {
+    clearTimeout(signTimer);
+    signTimer = undefined;
+    const recordingView = state.getSnapshot().recording;
+    if (!recordingView) return;
+    const now = Date.now();
+    const sign = ink ? recordingSign(state.getSnapshot(), { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }, now) : null;
+    if (sign) process.stdout.write(`\x1b7\x1b[1;${sign.column + 1}H${sign.onBanner ? '\x1b[1;7;31m' : '\x1b[1;31m'}${sign.text}\x1b[0m\x1b8`);
+    signTimer = setTimeout(drawSign, 1005 - ((now - recordingView.startedAt) % 1000));
+    signTimer.unref();
+  };
+  const unwatchSign = state.subscribe(() => {
+    if (state.getSnapshot().recording && !signTimer) drawSign();
+  });
   let ui: UiState = initialUiState;
   let split: SplitTerminal | null = null;
   let ink: Instance | null = null;
@@ -65,8 +108,8 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
       }
     },
     anatomy(name) {
-      feed.anatomy.watch(name);
-      feed.tick();
+      anatomy.watch(name);
+      publishAnatomy();
     },
     focusTerminal(focused) {
       process.stdin.off('data', forward);
@@ -84,8 +127,9 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
       // (as docker run -dit does) so that a and t have something to attach to.
       if (/^(\/bin\/)?(sh|bash)$/.test(values.command.trim() || 'sh')) spec.command = ['/bin/sh', '-c', 'exec sleep infinity'];
       await runtime.run(spec);
-      feed.tick();
+      source.refresh();
     },
+    record: () => attempt('record', () => recording.toggle(options.recordDefaults)),
     quit: () => quit(),
   };
   const logs = (name: string) => lastLines(readLog(runtime.store.logFile(name)), 500).split('\n');
@@ -99,16 +143,24 @@ export async function runDashboard(runtime: Runtime): Promise<void> {
   }
 
   restoreScreenOnExit();
-  feed.start();
+  // Before the screen is entered, so that the file holds it from its first byte.
+  if (options.record) recording.start(options.record);
+  source.start();
   mount();
   await done;
   (ink as Instance | null)?.unmount();
   (split as SplitTerminal | null)?.close();
   process.stdin.off('data', forward);
-  feed.stop();
+  const recorded = recording.stop();
+  unwatchSign();
+  clearTimeout(signTimer);
+  unfeed();
+  unfeedAnatomy();
+  source.stop();
   leaveAlternateScreen();
   const running = runtime.list().filter((c) => c.state === 'running').map((c) => c.name);
   process.stdout.write(running.length
     ? `ctr-tui: ${running.length} container${running.length > 1 ? 's' : ''} still running (${running.join(', ')}): see "ctr-tui ps", remove with "ctr-tui rm -f NAME"\n`
     : 'ctr-tui: no containers running\n');
+  if (recorded) process.stdout.write(`ctr-tui: ${recordedText(recorded)}\n`);
 }

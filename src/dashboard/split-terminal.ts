@@ -1,8 +1,8 @@
 import xterm from '@xterm/headless';
 import pty from 'node-pty';
-import type { Runtime } from '../../runtime/runtime.js';
-import type { TerminalView } from '../../ui/model.js';
-import type { Store } from '../../ui/store.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TerminalView } from '../ui/model.js';
+import type { Store } from '../ui/store.js';
 
 /**
  * The split view's terminal: a shell in the container on a node-pty, its

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import si from 'systeminformation';
-import type { HostView } from '../../ui/model.js';
+import type { HostView } from '../ui/model.js';
 
 interface Counters {
   at: number;
