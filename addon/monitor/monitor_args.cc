@@ -29,7 +29,7 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
   SpawnPlan& plan = out->plan;
   plan.console = Console::Inherit;
   plan.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
-  plan.birth_trace = true;
+  plan.birth_trace = false;
   auto keep = [out](const std::string& s) { return out->strings.emplace_back(s).c_str(); };
   int i = 1;
   for (; i < argc; i++) {
@@ -38,8 +38,8 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
       i++;
       break;
     }
-    if (flag == "--no-trace") {
-      plan.birth_trace = false;
+    if (flag == "--trace") {
+      plan.birth_trace = true;
       continue;
     }
     if (i + 1 >= argc) return "missing value for " + flag;

@@ -7,7 +7,7 @@
 // Protocol on stdin/stdout with ctr-tui, one line each:
 //   monitor -> "pid <host pid>"      the init is cloned and waiting
 //   ctr-tui -> "go"                  (or EOF to abort)
-//   monitor -> "trace <JSON string>"  the birth trace (addon/core/birth_trace.h), unless --no-trace
+//   monitor -> "trace <JSON string>"  the birth trace (addon/core/birth_trace.h), with --trace
 //   monitor -> "started" | "error <ENAME>\t<call>\t<path>\t<call path: strerror>"
 // Its own failures, later, go to stderr (ctr-tui points it at monitor.log) as
 // one line each: "ctr-monitor: <call path: strerror>", as the addon's errors read.

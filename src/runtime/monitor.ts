@@ -34,7 +34,7 @@ function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup, jour
   args.push('--cgroup-view', String(view.version));
   view.dirs.forEach((dir, i) => args.push('--cgroup-view-mount', `${dir}\t${view.options[i]}`));
   for (let i = 0; i + 1 < view.links.length; i += 2) args.push('--cgroup-view-link', `${view.links[i]}\t${view.links[i + 1]}`);
-  if (!traceEnabled()) args.push('--no-trace');
+  if (traceEnabled()) args.push('--trace');
   const oom = cgroup.files.oomWatch;
   args.push('--oom-count-file', oom.kind === 'v1-eventfd' ? oom.oomControl : oom.memoryEvents);
   return [...args, '--', ...spec.command];

@@ -59,7 +59,9 @@ function classify(m: Omit<MountEntry, 'role' | 'note'>, shares: readonly ShareSp
       const opts = new Map(m.superOptions.split(',').map((o) => [o.split('=')[0], o.split('=').slice(1).join('=')]));
       const lower = opts.get('lowerdir') ?? '?';
       const lowerText = lower.startsWith('/proc/self/fd/') ? `${rootfs}, opened as ${lower} before the tmpfs hid it` : lower;
-      return { role: 'root', note: `overlay: lower = the rootfs (${lowerText}), upper = ${opts.get('upperdir') ?? '?'} on a tmpfs` };
+      const upper = opts.get('upperdir') ?? '?';
+      const upperText = upper.startsWith('/proc/self/fd/') ? `${upper}, a directory` : upper;
+      return { role: 'root', note: `overlay: lower = the rootfs (${lowerText}), upper = ${upperText} on a tmpfs` };
     }
     return { role: 'root', note: `the rootfs itself (${m.fsType}), bound on itself: no overlay here` };
   }
