@@ -17,7 +17,14 @@ export interface SpawnPlan {
   keepCaps: string[];
   capLast: number;
   namespaces: Array<'pid' | 'mount' | 'uts' | 'ipc' | 'net'>;
+  /** Record the child's steps (addon/core/birth_trace.h); absent: no trace. */
+  trace?: boolean;
+  /** Its own cgroup, read-only at /sys/fs/cgroup (CgroupView); null or absent: none. */
+  cgroupView?: { version: number; dirs: string[]; options: string[]; links: string[] } | null;
 }
+
+/** One message of an rtnetlink dump, whole (its nlmsghdr first). */
+export type NetlinkMessage = Buffer;
 
 export interface ExitStatus {
   code: number | null;
@@ -34,7 +41,8 @@ export interface ExitStatus {
  */
 export interface Native {
   spawn(plan: SpawnPlan): { pid: number; pidfd: number };
-  release(pid: number): { ptyMaster: number | null };
+  /** trace: the birth trace's lines when the plan asked for it (birth-trace.ts parses them). */
+  release(pid: number): { ptyMaster: number | null; trace: string | null };
   abort(pid: number): void;
   createVeth(host: string, peer: string, peerNsPid: number): void;
   deleteLink(name: string): boolean;
@@ -42,6 +50,8 @@ export interface Native {
   addAddress(name: string, address: string, prefix: number): void;
   addRoute(name: string, dst: string, prefix: number, gateway: string | null): void;
   linkExists(name: string): boolean;
+  /** The RTM_GET* dump of the network namespace of pid (0: this process's). */
+  netlinkDump(pid: number, kind: 'link' | 'address' | 'route'): NetlinkMessage[];
   watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
   watchReadable(fd: number, callback: (error?: NativeError) => void, keepAlive?: boolean): number;
   /** When fd fires, the reactor thread drains it and notes who is in the cgroup (procsFiles); then callback(). */

@@ -41,6 +41,13 @@ export type ActionName =
   | 'next-field'
   | 'prev-field'
   | 'submit'
+  | 'anatomy'
+  | 'next-section'
+  | 'prev-section'
+  | 'scroll-down'
+  | 'scroll-up'
+  | 'page-down'
+  | 'page-up'
   | 'play-pause'
   | 'seek-back'
   | 'seek-forward'
@@ -58,9 +65,9 @@ export type ActionName =
  * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`; lesson: a lesson
  * beside its shell (`ctr-tui lesson`: every other key is the shell's).
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player' | 'lesson';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'anatomy' | 'player' | 'lesson';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player', 'lesson'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'anatomy', 'player', 'lesson'];
 
 export interface KeyHint {
   label: string;
@@ -117,6 +124,7 @@ export const KEYS: KeyTable = [
   { key: 's', match: char('s'), action: 'stop', description: 'stop: SIGTERM, then SIGKILL', when: DASHBOARD, section: 'Containers', hint: { label: 'stop', rank: 8 } },
   { key: 'd', match: char('d'), action: 'delete', description: 'delete it (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'delete', rank: 9 } },
   { key: 'l', match: char('l'), action: 'logs', description: "show the container's output", when: DASHBOARD, section: 'Containers', hint: { label: 'logs', rank: 10 } },
+  { key: 'i', match: char('i'), action: 'anatomy', description: 'see inside: its anatomy and birth trace', when: DASHBOARD, section: 'Containers', hint: { label: 'inside', rank: 12 } },
   { key: '/', match: char('/'), action: 'filter', description: 'filter by name, IP or state', when: DASHBOARD, section: 'View', hint: { label: 'filter', rank: 7 } },
   { key: 'o', match: char('o'), action: 'sort', description: 'sort: name, state, memory, OOM', when: DASHBOARD, section: 'View', hint: { label: 'sort', rank: 11 } },
   { key: 'Tab', match: tab, action: 'focus', description: 'focus the terminal pane', when: ['split'], section: 'View', hint: { label: 'terminal', rank: 1 } },
@@ -141,6 +149,14 @@ export const KEYS: KeyTable = [
   { key: 'Shift-Tab/↑', match: either(shiftTab, up), action: 'prev-field', description: 'previous field', when: ['form'], section: 'New container form', hint: { key: '↑', label: 'previous', rank: 2 } },
   { key: 'Enter', match: enter, action: 'submit', description: 'create and start it', when: ['form'], section: 'New container form', hint: { label: 'create', rank: 0 } },
   { key: 'Esc', match: escape, action: 'close', description: 'cancel', when: ['form'], section: 'New container form', hint: { label: 'cancel', rank: 0 } },
+
+  { key: '→/Tab', match: either((_i, k) => k.rightArrow, tab), action: 'next-section', description: 'next section', when: ['anatomy'], section: 'Anatomy view', hint: { key: '←/→', label: 'section', rank: 1 } },
+  { key: '←/Shift-Tab', match: either((_i, k) => k.leftArrow, shiftTab), action: 'prev-section', description: 'previous section', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'j/↓', match: either(char('j'), down), action: 'scroll-down', description: 'scroll down', when: ['anatomy'], section: 'Anatomy view', hint: { key: '↑/↓', label: 'scroll', rank: 2 } },
+  { key: 'k/↑', match: either(char('k'), up), action: 'scroll-up', description: 'scroll up', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'PgDn/Space', match: either((_i, k) => k.pageDown, char(' ')), action: 'page-down', description: 'a page down', when: ['anatomy'], section: 'Anatomy view', hint: { key: 'PgDn', label: 'page', rank: 3 } },
+  { key: 'PgUp', match: (_i, k) => k.pageUp, action: 'page-up', description: 'a page up', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'Esc/q/i', match: either(escape, char('q', 'i')), action: 'close', description: 'close the anatomy view', when: ['anatomy'], section: 'Anatomy view', hint: { label: 'close', rank: 0 } },
 
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
 
@@ -267,6 +283,7 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   confirm: 'confirm dialog',
   form: 'new container form',
   player: 'player (ctr-tui play)',
+  anatomy: 'anatomy view',
   lesson: 'lesson (ctr-tui lesson)',
 };
 
