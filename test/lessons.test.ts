@@ -310,10 +310,14 @@ test.serial('bad options: one line each, exit 2, no recording and nothing else l
   const lab = makeLab(t);
   const before = wrappers();
   const cast = path.join(scratch, 'never.cast');
+  // A recording already there is never overwritten without -f.
+  const taken = path.join(scratch, 'taken.cast');
+  writeFileSync(taken, 'a teacher\'s earlier recording\n');
   const cases: [string[], string][] = [
     [['lesson', '1', '--record', cast], 'ctr-tui: --record records a demo: add --demo\n'],
     [['lesson', '1', '--demo', '--typing-delay', 'fast'], 'ctr-tui: invalid --typing-delay "fast": use a whole number of milliseconds\n'],
-    [['lesson', '1', '--demo', '--record', path.join(scratch, 'no/such/dir/x.cast')], `ctr-tui: --record: cannot write ${path.join(scratch, 'no/such/dir/x.cast')} (ENOENT)\n`],
+    [['lesson', '1', '--demo', '--record', path.join(scratch, 'no/such/dir/x.cast')], `ctr-tui: cannot record to ${path.join(scratch, 'no/such/dir/x.cast')}: the directory ${path.join(scratch, 'no/such/dir')} does not exist\n`],
+    [['lesson', '1', '--demo', '--record', taken], `ctr-tui: ${taken} already exists: give another file name, or -f to overwrite it\n`],
   ];
   for (const [args, stderr] of cases) {
     const result = await lab.cli(args);
@@ -321,6 +325,7 @@ test.serial('bad options: one line each, exit 2, no recording and nothing else l
     t.is(result.stderr, stderr);
   }
   t.deepEqual(readdirSync(scratch).filter((f) => f === 'never.cast'), []);
+  t.is(readFileSync(taken, 'utf8'), 'a teacher\'s earlier recording\n', 'the file there is untouched');
   t.deepEqual(wrappers().filter((w) => !before.includes(w)), []);
   t.deepEqual(leftovers('lab'), []);
 });

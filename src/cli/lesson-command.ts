@@ -11,8 +11,9 @@ export function registerLesson(program: Command): void {
     .argument('[name]', 'a lesson (ctr-tui lesson list), or the path of a lesson folder or file')
     .option('--demo', 'run every step itself, typing the commands at a human pace')
     .option('--record <file.cast>', 'with --demo: record the screen as asciicast v2, a marker per step')
+    .option('-f, --force', 'with --record: overwrite the file if it exists')
     .option('--typing-delay <ms>', 'demo typing pace, milliseconds per character', '70')
-    .action(async (name: string | undefined, options: { demo?: boolean; record?: string; typingDelay: string }, command: Command) => {
+    .action(async (name: string | undefined, options: { demo?: boolean; record?: string; force?: boolean; typingDelay: string }, command: Command) => {
       if (!name) {
         command.help({ error: true });
         return;
@@ -21,7 +22,7 @@ export function registerLesson(program: Command): void {
       requireRoot('lesson');
       const runtime = await openRuntime(command, 'lesson');
       process.exitCode = await runLessonCommand(runtime, found, {
-        demo: Boolean(options.demo), record: options.record, typingDelay: options.typingDelay,
+        demo: Boolean(options.demo), record: options.record, force: options.force, typingDelay: options.typingDelay,
         stateDir: command.optsWithGlobals().stateDir as string,
       });
     });

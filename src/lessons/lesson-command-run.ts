@@ -1,7 +1,8 @@
+import { rmSync } from 'node:fs';
+import { CastWriter } from '../recording/cast-writer.js';
 import { UsageError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { presentDemo } from './demo.js';
-import { LessonCast } from './lesson-cast.js';
 import type { Lesson } from './lesson-file.js';
 import { LessonRun } from './lesson-run.js';
 import { runStudent } from './student.js';
@@ -9,6 +10,8 @@ import { runStudent } from './student.js';
 export interface LessonCommandOptions {
   demo: boolean;
   record?: string;
+  /** With record: overwrite an existing file. */
+  force?: boolean;
   typingDelay: string;
   stateDir: string;
 }
@@ -32,19 +35,20 @@ export async function runLessonCommand(runtime: Runtime, lesson: Lesson, options
   }
   const cols = process.stdout.columns || 100;
   const rows = process.stdout.rows || 30;
-  let cast: LessonCast | null = null;
-  if (options.record) {
-    try {
-      cast = new LessonCast(options.record, cols, rows, lesson.title);
-    } catch (error) {
-      throw new UsageError(`--record: cannot write ${options.record} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  }
+  // The recording is the shared recorder's file (asciicast v2, one whole line per write):
+  // never over an existing file without -f, one line when it cannot be made.
+  const cast = options.record ? CastWriter.open(options.record, { width: cols, height: rows, title: lesson.title }, { force: options.force }) : null;
+  /** A lesson that never ran leaves no recording behind. */
+  const discard = () => {
+    if (!cast) return;
+    cast.close();
+    rmSync(cast.path, { force: true });
+  };
   let run: LessonRun;
   try {
     run = new LessonRun(lesson, { runtime, stateDir: options.stateDir, mode: 'demo', typingDelayMs, cols, rows });
   } catch (error) {
-    cast?.discard();
+    discard();
     throw error;
   }
   presentDemo(run, {
@@ -55,12 +59,15 @@ export async function runLessonCommand(runtime: Runtime, lesson: Lesson, options
     marker: (label) => cast?.marker(label),
   });
   const unhook = stopOnSignals(run);
+  let ran = false;
   try {
     const completed = await run.run();
+    ran = true;
     return completed ? 0 : 130;
   } finally {
     await run.stop();
     unhook();
-    cast?.close();
+    if (ran) cast?.close();
+    else discard();
   }
 }
