@@ -292,9 +292,16 @@ export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): K
   return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
 }
 
-/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play) and a lesson's. */
+/**
+ * Contexts whose keys the dashboard's help leaves out: other programs' (ctr-tui play, a lesson),
+ * and the full-screen views that show all their keys in their own footer (the anatomy view, the
+ * new-container form). So the help fits 80x24 in two columns, every description whole.
+ */
+const notInDashboardHelp: readonly KeyContext[] = ['player', 'lesson', 'anatomy', 'form'];
+
+/** What the dashboard's help overlay lists: the dashboard's own keys. */
 export function dashboardHelpTable(table: KeyTable): KeyTable {
-  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player' && c !== 'lesson'));
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => !notInDashboardHelp.includes(c)));
 }
 
 /** A lesson's keys (ctr-tui lesson). */
