@@ -12,6 +12,7 @@
         "addon/core/step_error.cc",
         "addon/core/netlink.cc",
         "addon/core/container_child.cc",
+        "addon/core/birth_trace.cc",
         "addon/core/spawn.cc",
         "addon/core/fd_passing.cc",
         "addon/core/process_setup.cc",
@@ -23,6 +24,7 @@
         "addon/napi/inotify_binding.cc",
         "addon/napi/spawn_binding.cc",
         "addon/napi/netlink_binding.cc",
+        "addon/core/netlink_dump.cc",
         "addon/napi/fd_binding.cc",
         "addon/napi/device_binding.cc",
         "addon/napi/module.cc"
@@ -38,6 +40,7 @@
         "addon/core/step_error.cc",
         "addon/core/netlink.cc",
         "addon/core/container_child.cc",
+        "addon/core/birth_trace.cc",
         "addon/core/spawn.cc",
         "addon/core/fd_passing.cc",
         "addon/core/process_setup.cc",

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSpec } from '../src/runtime/build-spec.js';
 import { startContainer } from '../src/runtime/container.js';
+import { traceOffVar } from '../src/runtime/birth-trace.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rootfs = path.join(repoRoot, 'rootfs');
@@ -54,6 +55,27 @@ async function measure(label: string, once: (i: number) => Promise<void>): Promi
   }
   process.stderr.write(`  ${label}: ${times.length} runs\n`);
   return { label, times };
+}
+
+/** Two variants measured by turns (a, b, a, b, ...), for a ratio that the machine's load moves less. */
+async function measureByTurns(labelA: string, labelB: string, once: (a: boolean) => Promise<void>): Promise<[Result, Result]> {
+  for (let i = 0; i < WARMUP; i++) {
+    await once(true);
+    await once(false);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  const began = Date.now();
+  for (let i = 0; i < RUNS; i++) {
+    for (const [traced, times] of [[i % 2 === 0, i % 2 === 0 ? a : b], [i % 2 !== 0, i % 2 !== 0 ? a : b]] as const) {
+      const start = process.hrtime.bigint();
+      await once(traced);
+      times.push(ms(start));
+    }
+    if (Date.now() - began > 2 * BUDGET_MS && a.length >= 5) break;
+  }
+  process.stderr.write(`  ${labelA} / ${labelB}: ${a.length} runs each, by turns\n`);
+  return [{ label: labelA, times: a }, { label: labelB, times: b }];
 }
 
 /** Spawns a program and resolves when it has exited; rejects on a non-zero status. */
@@ -183,6 +205,16 @@ async function main(): Promise<number> {
   const results: Result[] = [];
   results.push(await measure('ctr-tui API, --no-net', () => apiOnce(nextName(), false)));
   results.push(await measure('ctr-tui API, with veth', () => apiOnce(nextName(), true)));
+  // The same with the birth trace off (it is on by default), run by turns with it on, so that
+  // both see the same machine: what keeping the trace costs.
+  for (const [label, network] of [['--no-net', false], ['with veth', true]] as const) {
+    results.push(...(await measureByTurns(`ctr-tui API, ${label}, traced`, `ctr-tui API, ${label}, no trace`, (traced) => {
+      if (traced) delete process.env[traceOffVar];
+      else process.env[traceOffVar] = '1';
+      return apiOnce(nextName(), network);
+    })));
+  }
+  delete process.env[traceOffVar];
 
   const stale = distIsStale();
   const cliNote = stale ? 'dist/ is older than src/: run "npm run build:ts"' : undefined;
@@ -223,6 +255,11 @@ async function main(): Promise<number> {
   out.push('ratios of medians        / runc   / unshare');
   for (const label of ['ctr-tui API, --no-net', 'ctr-tui API, with veth', 'ctr-tui CLI, --no-net', 'ctr-tui CLI, with veth']) {
     out.push(`${label.padEnd(24)} ${ratio(median(label), runcMedian).padStart(6)}  ${ratio(median(label), floor).padStart(8)}`);
+  }
+  out.push('');
+  out.push('the birth trace             traced / untraced');
+  for (const label of ['--no-net', 'with veth']) {
+    out.push(`${`ctr-tui API, ${label}`.padEnd(24)} ${ratio(median(`ctr-tui API, ${label}, traced`), median(`ctr-tui API, ${label}, no trace`)).padStart(9)}  (${format(median(`ctr-tui API, ${label}, traced`) - median(`ctr-tui API, ${label}, no trace`))} ms a run, by turns)`);
   }
   out.push('');
   out.push(`The CLI rows include Node's start-up ("node -e 0") and loading the CLI ("ctr-tui --help").`);

@@ -121,7 +121,10 @@ test('host mounts are invisible inside, and container mounts do not leak to the 
     '/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/proc/acpi', '/proc/scsi', '/sys/firmware',
     '/proc/sys', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger',
   ]);
-  t.deepEqual(mountPoints.filter((m) => !allowed.has(m)), [], 'only the container\'s own mounts');
+  // Its own cgroup, read-only at /sys/fs/cgroup (v1: one hierarchy per directory under it).
+  const ownCgroup = (m: string) => m === '/sys/fs/cgroup' || m.startsWith('/sys/fs/cgroup/');
+  t.deepEqual(mountPoints.filter((m) => !allowed.has(m) && !ownCgroup(m)), [], 'only the container\'s own mounts');
+  t.deepEqual(lines(mounts).filter((line) => ownCgroup(line.split(' ')[1]) && !line.split(' ')[3].split(',').includes('ro')), [], 'its cgroup is read-only');
   for (const needed of ['/', '/proc', '/sys', '/dev', '/dev/pts', '/var/shared_folder']) t.true(mountPoints.includes(needed), needed);
 
   // While the container runs, none of its mounts shows in the host's mount table.

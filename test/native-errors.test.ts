@@ -341,3 +341,27 @@ test('a share whose mountpoint path is longer than any fixed buffer is made and 
   t.false(existsSync(path.join(defaultRootfs, `ctr-native-share-${process.pid}`)), 'the mountpoint was made in the shared rootfs');
   t.deepEqual(leftovers(name), []);
 });
+
+// Node 20 swallows an exception thrown in an N-API thread-safe callback (DEP0168): a watch's
+// callback that throws would be called again and again, silently. native.ts throws it again as
+// an ordinary uncaught exception, so the process ends saying what went wrong.
+test('a watch callback that throws ends the process with its error, not a silent loop', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ctr-throw-'));
+  const script = [
+    `import { writeFileSync } from 'node:fs';`,
+    `import { native } from ${JSON.stringify(path.resolve('src/runtime/native.ts'))};`,
+    `const fd = native.inotifyInit();`,
+    `native.inotifyAdd(fd, ${JSON.stringify(dir)}, 0x100);`,
+    `native.watchReadable(fd, () => { throw new Error('thrown by the callback'); });`,
+    `setTimeout(() => writeFileSync(${JSON.stringify(path.join(dir, 'f'))}, ''), 50);`,
+    `setTimeout(() => { console.log('still running'); process.exit(0); }, 5000);`,
+  ].join('\n');
+  const file = path.join(dir, 'throw.ts');
+  writeFileSync(file, script);
+  const run = spawnSync(process.execPath, ['--import=tsx', file], { encoding: 'utf8', timeout: 30_000 });
+  rmSync(dir, { recursive: true, force: true });
+  t.not(run.status, 0, run.stdout);
+  t.notRegex(run.stdout, /still running/);
+  t.regex(run.stderr, /thrown by the callback/);
+  t.notRegex(run.stderr, /DEP0168/);
+});

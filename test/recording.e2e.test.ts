@@ -269,7 +269,7 @@ test.serial('R starts and stops a recording: ● REC in the title bar, then a ba
   const existing = path.join(dir, files[0]!);
   const refused = await runCli(['--state-dir', stateDir, 'record', '-o', existing, '--', 'ps'], { timeoutMs: 30_000 });
   t.is(refused.code, 2);
-  t.regex(refused.stderr, /^ctr-tui: .*already exists: give another name with -o FILE, or -f to overwrite it\n$/);
+  t.regex(refused.stderr, /^ctr-tui: .*already exists: give another file name, or -f to overwrite it\n$/);
   t.is(statSync(existing).size, before);
   const nowhere = await runCli(['--state-dir', stateDir, 'record', '-o', path.join(dir, 'no/such/dir/x.cast')], { timeoutMs: 30_000 });
   t.is(nowhere.code, 2);

@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "birth_trace.h"
 #include "fd_passing.h"
 #include "netlink.h"
 #include "process_setup.h"
@@ -35,10 +36,12 @@ const ChildFds* g_fds;
 }
 
 void check(int rc, const char* call, const char* path) {
+  if (rc >= 0) trace_step(g_fds->trace, call, path);
   if (rc < 0) fail(call, path, errno);
 }
 
 void check_nl(int rc, const char* call, const char* path) {
+  if (rc >= 0) trace_step(g_fds->trace, call, path);
   if (rc < 0) fail(call, path, -rc);
 }
 
@@ -68,6 +71,7 @@ void wait_for_parent(int sync_fd) {
   } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1);  // the parent gave up: nothing to report to
   close(sync_fd);
+  trace_step(g_fds->trace, "held until placed", "the parent put it in its cgroup and made its veth");
 }
 
 // strcat and utoa into a fixed buffer, always terminated: async-signal-safe.
@@ -105,6 +109,7 @@ void disable_ipv6(const char* ifname) {
   if (written < 0) fail("write", path, errno);
   if (written != 1) fail("write", path, EIO);
   close(fd);
+  trace_step(g_fds->trace, "write 1 to", path);
 }
 
 void setup_network(const NetPlan& net) {
@@ -214,9 +219,31 @@ bool mount_writable_layer(const SpawnPlan& plan) {
     close(lower);
     return false;
   }
+  trace_step(g_fds->trace, "mount overlay on", "/ (lower: the rootfs, upper: the tmpfs)");
   close(lower);
   check(chdir("root"), "chdir", "the container's root");
   return true;
+}
+
+// Its own cgroup, read-only at /sys/fs/cgroup: the cgroup namespace (unshared once the child was
+// in its cgroup) makes that cgroup the root of what it mounts. v1: a tmpfs holding one directory
+// per hierarchy it is in; v2: cgroup2 itself. Nothing else of the host's cgroups is reachable.
+void mount_cgroup_view(const CgroupView& view) {
+  const unsigned ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (view.version == 2) {
+    check(mount("cgroup2", "sys/fs/cgroup", "cgroup2", ro, nullptr), "mount cgroup2 (read-only) on", "/sys/fs/cgroup");
+    return;
+  }
+  if (view.version != 1) return;
+  check(mount("tmpfs", "sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k"), "mount tmpfs on",
+        "/sys/fs/cgroup");
+  for (size_t i = 0; view.dirs[i]; i++) {
+    mkdir_if_missing(view.dirs[i], 0555);
+    check(mount("cgroup", view.dirs[i], "cgroup", ro, view.options[i]), "mount cgroup (read-only) on", view.dirs[i]);
+  }
+  for (size_t i = 0; view.links[i] && view.links[i + 1]; i += 2) make_symlink(view.links[i], view.links[i + 1]);
+  check(mount(nullptr, "sys/fs/cgroup", nullptr, MS_REMOUNT | ro, "mode=755,size=64k"), "remount read-only",
+        "/sys/fs/cgroup");
 }
 
 void enter_rootfs(const SpawnPlan& plan) {
@@ -227,6 +254,7 @@ void enter_rootfs(const SpawnPlan& plan) {
     check(chdir(plan.rootfs), "chdir", plan.rootfs);
   }
   mount_filesystems(plan);
+  mount_cgroup_view(plan.cgroup_view);
   check(static_cast<int>(syscall(SYS_pivot_root, ".", ".")), "pivot_root", plan.rootfs);
   check(umount2(".", MNT_DETACH), "detach the old root", "/");
   check(chdir("/"), "chdir", "/");
@@ -239,9 +267,11 @@ void mask_kernel_files() {
   static const char* const kReadOnly[] = {"/proc/sys", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger"};
   for (const char* path : kMaskedFiles) {
     if (mount("/dev/null", path, nullptr, MS_BIND, nullptr) < 0 && errno != ENOENT) fail("mask", path, errno);
+    trace_step(g_fds->trace, "mask (bind /dev/null on)", path);
   }
   for (const char* path : kMaskedDirs) {
     if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") < 0 && errno != ENOENT) fail("mask", path, errno);
+    trace_step(g_fds->trace, "mask (empty read-only tmpfs on)", path);
   }
   for (const char* path : kReadOnly) {
     if (mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
@@ -319,6 +349,7 @@ void load_seccomp(const sock_fprog* prog) {
 
 void container_child(const SpawnPlan& plan, const ChildFds& fds, const sock_fprog* seccomp) {
   g_fds = &fds;
+  trace_start(fds.trace);
   // Die with the parent: before release, a dead parent also closes sync_fd.
   check(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)", "");
   wait_for_parent(fds.sync_fd);
@@ -331,10 +362,13 @@ void container_child(const SpawnPlan& plan, const ChildFds& fds, const sock_fpro
   mask_kernel_files();
   setup_console(plan);
   join_session_keyring(plan);
+  trace_step(fds.trace, "join a new session keyring", plan.session_keyring);
   drop_privileges(plan);
+  trace_step(fds.trace, "drop capabilities, set no_new_privs", "keeps docker's default set");
   // Every inherited fd closes at exec (CVE-2024-21626); the error pipe with them.
   check(static_cast<int>(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC)), "close_range", "");
   load_seccomp(seccomp);
+  trace_step(fds.trace, "load the seccomp filter", "");
   exec_command(plan);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <linux/filter.h>
 
+#include "birth_trace.h"
 #include "spawn_plan.h"
 
 namespace ctr {
@@ -11,6 +12,7 @@ struct ChildFds {
   int sync_fd;      // read end: one byte means go on, EOF means give up
   int error_fd;     // write end, close-on-exec
   int console_fd;   // socket to send the pty master on, or -1
+  TraceBuffer* trace;  // shared with the parent, or nullptr
 };
 
 // seccomp: the prebuilt filter (seccomp_filter.h), loaded just before execve.

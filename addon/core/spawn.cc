@@ -44,7 +44,16 @@ int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
     for (int fd : {sync_pipe[0], sync_pipe[1], error_pipe[0], error_pipe[1]}) close(fd);
     return set_error(err, "socketpair", e);
   }
+  TraceBuffer* trace = nullptr;
+  if (plan.birth_trace && !(trace = trace_map(plan))) {
+    int e = errno;
+    for (int fd : {sync_pipe[0], sync_pipe[1], error_pipe[0], error_pipe[1], console[0], console[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    return set_error(err, "mmap(the birth trace)", e);
+  }
   int pidfd = -1;
+  int64_t clone_start = monotonic_ns();
   // The raw syscall without a new stack behaves like fork(): the child runs
   // on a copy of this stack, and returns 0 here.
   long pid = syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd,
@@ -53,10 +62,11 @@ int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
     close(sync_pipe[1]);
     close(error_pipe[0]);
     if (console[0] >= 0) close(console[0]);
-    ChildFds fds{sync_pipe[0], error_pipe[1], console[1]};
+    ChildFds fds{sync_pipe[0], error_pipe[1], console[1], trace};
     container_child(plan, fds, seccomp);
   }
   int clone_errno = errno;
+  int64_t clone_end = monotonic_ns();
   close(sync_pipe[0]);
   close(error_pipe[1]);
   if (console[1] >= 0) close(console[1]);
@@ -64,8 +74,13 @@ int spawn_container(const SpawnPlan& plan, Spawned* out, StepError* err) {
     close(sync_pipe[1]);
     close(error_pipe[0]);
     if (console[0] >= 0) close(console[0]);
+    trace_unmap(trace);
     return set_error(err, "clone", clone_errno);
   }
+  out->trace = trace;
+  out->clone_flags = plan.clone_flags;
+  out->clone_start_ns = clone_start;
+  out->clone_end_ns = clone_end;
   out->pid = static_cast<pid_t>(pid);
   out->pidfd = pidfd;
   out->sync_fd = sync_pipe[1];
@@ -97,6 +112,7 @@ int release_container(Spawned* s, int* pty_master, StepError* err) {
     got += static_cast<size_t>(n);
   }
   close_fd(&s->error_fd);
+  s->exec_seen_ns = monotonic_ns();
   if (got == sizeof child_err) {
     if (master >= 0) close(master);
     *err = child_err;
@@ -121,6 +137,16 @@ void abort_container(Spawned* s) {
   close_fd(&s->sync_fd);
   close_fd(&s->error_fd);
   close_fd(&s->console_fd);
+  trace_unmap(s->trace);
+  s->trace = nullptr;
+}
+
+std::string take_birth_trace(Spawned* s) {
+  if (!s->trace) return "";
+  std::string text = trace_text(s->trace, s->clone_flags, s->clone_start_ns, s->clone_end_ns, s->exec_seen_ns);
+  trace_unmap(s->trace);
+  s->trace = nullptr;
+  return text;
 }
 
 }  // namespace ctr

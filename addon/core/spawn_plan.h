@@ -23,6 +23,15 @@ struct NetPlan {
 
 enum class Console { Inherit, Pty };
 
+// The container's own cgroup, read-only at /sys/fs/cgroup (its cgroup namespace roots it there).
+// Paths are relative to the rootfs; lists are NULL-terminated.
+struct CgroupView {
+  int version;                // 0: none; 1: a tmpfs with one hierarchy per directory; 2: cgroup2 itself
+  const char* const* dirs;    // v1: "sys/fs/cgroup/memory", ...
+  const char* const* options; // v1, with dirs: the hierarchy's controllers, "memory", "cpu,cpuacct"
+  const char* const* links;   // v1: pairs target, link: "cpu,cpuacct", "sys/fs/cgroup/cpu"
+};
+
 struct SpawnPlan {
   const char* rootfs;              // absolute host path
   const char* hostname;
@@ -38,6 +47,8 @@ struct SpawnPlan {
   int cap_last;                    // /proc/sys/kernel/cap_last_cap
   int clone_flags;                 // CLONE_NEW* flags
   const char* session_keyring;     // the name of the new session keyring it joins
+  bool birth_trace;                // record each step (birth_trace.h)
+  CgroupView cgroup_view;
 };
 
 }  // namespace ctr

@@ -29,6 +29,7 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
   SpawnPlan& plan = out->plan;
   plan.console = Console::Inherit;
   plan.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  plan.birth_trace = false;
   auto keep = [out](const std::string& s) { return out->strings.emplace_back(s).c_str(); };
   int i = 1;
   for (; i < argc; i++) {
@@ -36,6 +37,10 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
     if (flag == "--") {
       i++;
       break;
+    }
+    if (flag == "--trace") {
+      plan.birth_trace = true;
+      continue;
     }
     if (i + 1 >= argc) return "missing value for " + flag;
     std::string value = argv[++i];
@@ -64,6 +69,18 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
       plan.net.ifname = keep(parts[0]);
       plan.net.prefix = static_cast<uint8_t>(atoi(parts[2].c_str()));
       if (!ipv4(parts[1], &plan.net.addr) || !ipv4(parts[3], &plan.net.gateway)) return "--net: bad IPv4 address";
+    } else if (flag == "--cgroup-view") {
+      plan.cgroup_view.version = atoi(value.c_str());
+    } else if (flag == "--cgroup-view-mount") {
+      auto parts = split(value, '\t');
+      if (parts.size() != 2) return "--cgroup-view-mount takes DIR<TAB>OPTIONS";
+      out->view_dirs.push_back(keep(parts[0]));
+      out->view_options.push_back(keep(parts[1]));
+    } else if (flag == "--cgroup-view-link") {
+      auto parts = split(value, '\t');
+      if (parts.size() != 2) return "--cgroup-view-link takes TARGET<TAB>LINK";
+      out->view_links.push_back(keep(parts[0]));
+      out->view_links.push_back(keep(parts[1]));
     } else {
       return "unknown option " + flag;
     }
@@ -80,6 +97,12 @@ std::string parse_monitor_args(int argc, char** argv, MonitorArgs* out) {
   plan.envp = out->envp.data();
   plan.mounts = out->mounts.data();
   plan.mount_count = out->mounts.size();
+  out->view_dirs.push_back(nullptr);
+  out->view_options.push_back(nullptr);
+  out->view_links.push_back(nullptr);
+  plan.cgroup_view.dirs = out->view_dirs.data();
+  plan.cgroup_view.options = out->view_options.data();
+  plan.cgroup_view.links = out->view_links.data();
   return "";
 }
 

@@ -22,6 +22,7 @@ struct MonitorArgs {
   std::deque<std::string> strings;
   std::vector<const char*> argv, envp;
   std::vector<BindMount> mounts;
+  std::vector<const char*> view_dirs, view_options, view_links;
 };
 
 // Returns "" or what is wrong with the command line.

@@ -7,6 +7,7 @@
 // Protocol on stdin/stdout with ctr-tui, one line each:
 //   monitor -> "pid <host pid>"      the init is cloned and waiting
 //   ctr-tui -> "go"                  (or EOF to abort)
+//   monitor -> "trace <JSON string>"  the birth trace (addon/core/birth_trace.h), with --trace
 //   monitor -> "started" | "error <ENAME>\t<call>\t<path>\t<call path: strerror>"
 // Its own failures, later, go to stderr (ctr-tui points it at monitor.log) as
 // one line each: "ctr-monitor: <call path: strerror>", as the addon's errors read.
@@ -83,6 +84,21 @@ void reap(pid_t pid) {
     report(errno_text("waitpid", "the container's init", errno));
     return;
   }
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') out += std::string("\\") + static_cast<char>(c);
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
 }
 
 std::string read_line(int fd) {
@@ -239,12 +255,15 @@ int main(int argc, char** argv) {
     reap(child.pid);
     die("ctr-tui went away before the container was placed; it was killed");
   }
-  if (ctr::release_container(&child, nullptr, &err) < 0) {
+  int released = ctr::release_container(&child, nullptr, &err);
+  std::string trace = ctr::take_birth_trace(&child);
+  if (released < 0) {
     say_error(err);
     report(ctr::error_text(err));
     reap(child.pid);
     return 1;
   }
+  if (!trace.empty()) say("trace " + json_string(trace));
   say("started");
   if (close(log_pipe[1]) < 0) die(errno_text("close", "the log pipe", errno));
   // From here on nobody reads our stdout: stdio points at /dev/null.

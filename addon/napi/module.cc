@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addAddress", Napi::Function::New(env, ctr::AddAddress));
   exports.Set("addRoute", Napi::Function::New(env, ctr::AddRoute));
   exports.Set("linkExists", Napi::Function::New(env, ctr::LinkExists));
+  exports.Set("netlinkDump", Napi::Function::New(env, ctr::NetlinkDump));
   exports.Set("watchExit", Napi::Function::New(env, ctr::WatchExit));
   exports.Set("watchReadable", Napi::Function::New(env, ctr::WatchReadable));
   exports.Set("watchSnapshot", Napi::Function::New(env, ctr::WatchSnapshot));

@@ -3,7 +3,11 @@
 #include <arpa/inet.h>
 #include <cerrno>
 
+#include <linux/rtnetlink.h>
+#include <unistd.h>
+
 #include "../core/netlink.h"
+#include "../core/netlink_dump.h"
 #include "errors.h"
 
 namespace ctr {
@@ -85,6 +89,27 @@ Napi::Value LinkExists(const Napi::CallbackInfo& info) {
   if (rc == -ENODEV) return Napi::Boolean::New(env, false);
   check(env, rc, "netlink: get link", name);
   return Napi::Boolean::New(env, true);
+}
+
+Napi::Value NetlinkDump(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].ToNumber().Int32Value();
+  std::string kind = arg(info, 1);
+  uint16_t type = kind == "link" ? RTM_GETLINK : kind == "address" ? RTM_GETADDR : kind == "route" ? RTM_GETROUTE : 0;
+  if (!type) throw Napi::TypeError::New(env, "netlinkDump: kind is link, address or route, not " + kind);
+  const char* call = "";
+  int sock = nl_open_in_netns(pid, &call);
+  std::string where = pid ? "/proc/" + std::to_string(pid) + "/ns/net" : "this process's network namespace";
+  if (sock < 0) throw_errno(env, call, where, -sock);
+  std::vector<std::string> messages;
+  int rc = nl_dump(sock, type, &messages);
+  close(sock);
+  if (rc < 0) throw_errno(env, "netlink: dump " + kind + "s of", where, -rc);
+  Napi::Array out = Napi::Array::New(env, messages.size());
+  for (size_t i = 0; i < messages.size(); i++) {
+    out.Set(static_cast<uint32_t>(i), Napi::Buffer<char>::Copy(env, messages[i].data(), messages[i].size()));
+  }
+  return out;
 }
 
 }  // namespace ctr

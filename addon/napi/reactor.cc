@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +21,21 @@
 
 namespace ctr {
 namespace {
+
+// Runs a thread-safe function's call into JavaScript. When the process is exiting, Node may still
+// run queued calls while JavaScript can no longer run: every N-API call then fails, node-addon-api
+// turns the failure into a C++ Napi::Error, and rethrowing that as a JS exception fails the same
+// way, out of a C callback: std::terminate ("terminate called after throwing an instance of
+// 'Napi::Error'", exit 134) at the end of a command that had done its work. Such a call has no
+// one left to tell, so it ends here. (A JavaScript callback's own exceptions never get this far:
+// native.ts catches them and throws them again as ordinary uncaught exceptions.)
+template <typename Body>
+void into_js(Body&& body) {
+  try {
+    body();
+  } catch (const Napi::Error&) {
+  }
+}
 
 enum class Kind { Exit, Readable, Snapshot };
 
@@ -119,18 +135,19 @@ class Reactor {
     if (watch.kind == Kind::Exit) close(watch.fd);
     auto* failure = new WatchFailure{watch.kind, call, path.empty() ? "fd " + std::to_string(watch.fd) : path, err};
     if (watch.callback.NonBlockingCall(failure, [](Napi::Env env, Napi::Function cb, WatchFailure* f) {
-          Napi::Value error = native_error(env, f->call, f->path, f->err).Value();
-          Kind kind = f->kind;
-          delete f;
-          if (kind != Kind::Exit) {
-            cb.Call({error});
-            return;
-          }
-          Napi::Object result = Napi::Object::New(env);
-          result.Set("code", env.Null());
-          result.Set("signal", env.Null());
-          result.Set("error", error);
-          cb.Call({result});
+          std::unique_ptr<WatchFailure> owned(f);
+          into_js([&] {
+            Napi::Value error = native_error(env, owned->call, owned->path, owned->err).Value();
+            if (owned->kind != Kind::Exit) {
+              cb.Call({error});
+              return;
+            }
+            Napi::Object result = Napi::Object::New(env);
+            result.Set("code", env.Null());
+            result.Set("signal", env.Null());
+            result.Set("error", error);
+            cb.Call({result});
+          });
         }) != napi_ok) {
       delete failure;
     }
@@ -239,7 +256,7 @@ class Reactor {
       if (watch.callback.NonBlockingCall(pid, [this](Napi::Env env, Napi::Function cb, uint64_t* wid) {
             uint64_t watch_id = *wid;
             delete wid;
-            cb.Call({});
+            into_js([&] { cb.Call({}); });
             (void)env;
             rearm(watch_id);
           }) != napi_ok) {
@@ -265,11 +282,13 @@ class Reactor {
     if (info.si_code == CLD_EXITED) status->code = info.si_status;
     else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) status->signal = info.si_status;
     if (watch.callback.NonBlockingCall(status, [](Napi::Env env, Napi::Function cb, ExitStatus* s) {
-          Napi::Object result = Napi::Object::New(env);
-          result.Set("code", s->code >= 0 ? Napi::Value(Napi::Number::New(env, s->code)) : env.Null());
-          result.Set("signal", s->signal ? Napi::Value(Napi::Number::New(env, s->signal)) : env.Null());
-          delete s;
-          cb.Call({result});
+          std::unique_ptr<ExitStatus> owned(s);
+          into_js([&] {
+            Napi::Object result = Napi::Object::New(env);
+            result.Set("code", owned->code >= 0 ? Napi::Value(Napi::Number::New(env, owned->code)) : env.Null());
+            result.Set("signal", owned->signal ? Napi::Value(Napi::Number::New(env, owned->signal)) : env.Null());
+            cb.Call({result});
+          });
         }) != napi_ok) {
       delete status;
     }
@@ -304,7 +323,7 @@ class Reactor {
     Napi::ThreadSafeFunction tsfn = it->second.callback;
     lock.unlock();
     rearm(id);
-    if (call && tsfn.NonBlockingCall() != napi_ok) take(id);
+    if (call && tsfn.NonBlockingCall([](Napi::Env, Napi::Function cb) { into_js([&] { cb.Call({}); }); }) != napi_ok) take(id);
   }
 
   int epfd_ = -1;

@@ -101,6 +101,23 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   for (const auto& cap : strings(p.Get("keepCaps"))) plan.keep_caps |= uint64_t{1} << std::stoi(cap);
   plan.cap_last = p.Get("capLast").ToNumber().Int32Value();
   plan.clone_flags = namespace_flags(env, strings(p.Get("namespaces")));
+  plan.birth_trace = p.Get("trace").ToBoolean();
+  // The cgroup view: {version, dirs, options, links}, or null.
+  std::vector<std::string> view_dirs, view_options, view_links;
+  if (p.Get("cgroupView").IsObject()) {
+    Napi::Object view = p.Get("cgroupView").As<Napi::Object>();
+    plan.cgroup_view.version = view.Get("version").ToNumber().Int32Value();
+    view_dirs = strings(view.Get("dirs"));
+    view_options = strings(view.Get("options"));
+    view_links = strings(view.Get("links"));
+    if (view_dirs.size() != view_options.size() || view_links.size() % 2 != 0) {
+      throw Napi::TypeError::New(env, "spawn: cgroupView needs one option per dir and links in pairs");
+    }
+  }
+  auto dirs_c = null_terminated(view_dirs), options_c = null_terminated(view_options), links_c = null_terminated(view_links);
+  plan.cgroup_view.dirs = dirs_c.data();
+  plan.cgroup_view.options = options_c.data();
+  plan.cgroup_view.links = links_c.data();
 
   Spawned spawned;
   StepError err{};
@@ -121,9 +138,12 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   g_pending.erase(it);
   int master = -1;
   StepError err{};
-  if (release_container(&spawned, &master, &err) < 0) throw_step_error(env, err);
+  int rc = release_container(&spawned, &master, &err);
+  std::string trace = take_birth_trace(&spawned);
+  if (rc < 0) throw_step_error(env, err);
   Napi::Object result = Napi::Object::New(env);
   result.Set("ptyMaster", master >= 0 ? Napi::Value(Napi::Number::New(env, master)) : env.Null());
+  result.Set("trace", trace.empty() ? env.Null() : Napi::Value(Napi::String::New(env, trace)));
   return result;
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from '../runtime/errors.js';
 import { checkName, namePattern } from '../runtime/names.js';
 import { parseSignal, type Runtime } from '../runtime/runtime.js';
 import { openRuntime } from './context.js';
+import { inspectOutput, type InspectOptions } from './inspect-views.js';
 
 /**
  * Does `act` for each name, as docker does for several: every name is
@@ -86,10 +87,13 @@ export function registerLifecycle(program: Command): void {
     });
   program
     .command('inspect')
-    .description('print a container\'s record as JSON')
+    .description('print a container\'s record as JSON; --anatomy: what it is made of, read live; --trace: how it was born')
     .argument('<name>')
-    .action(async (name: string, _o: unknown, command: Command) => {
+    .option('--anatomy', 'its namespaces, cgroup files, mounts, network, processes and confinement (text; --json for JSON)')
+    .option('--trace', 'every step the runtime took to make it, with durations (text; --json for JSON)')
+    .option('--json', 'with --anatomy or --trace: JSON')
+    .action(async (name: string, options: InspectOptions, command: Command) => {
       const runtime = await openRuntime(command, 'inspect');
-      process.stdout.write(`${JSON.stringify(runtime.get(name), null, 2)}\n`);
+      process.stdout.write(inspectOutput(runtime, name, options));
     });
 }

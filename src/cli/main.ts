@@ -5,6 +5,7 @@ import { registerEvents } from './events-command.js';
 import { registerExec } from './exec-command.js';
 import { registerExport } from './export-command.js';
 import { registerLifecycle } from './lifecycle-commands.js';
+import { registerLesson } from './lesson-command.js';
 import { registerLogs } from './logs-command.js';
 import { registerPlay } from './play-command.js';
 import { registerPs } from './ps-command.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRecord(program);
   registerPlay(program);
   registerExport(program);
+  registerLesson(program);
   return program;
 }
 

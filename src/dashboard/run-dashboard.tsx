@@ -11,6 +11,7 @@ import { initialUiState, type UiState } from '../ui/ui-state.js';
 import { recordingSign } from '../ui/recording.js';
 import { RuntimeError } from '../runtime/errors.js';
 import type { RecordingOptions } from '../recording/recorder.js';
+import { AnatomySampler } from './anatomy-sampler.js';
 import { attachFullScreen } from './attach.js';
 import { LiveSource } from './live-source.js';
 import { recordedText, RecordingControl } from './recording-control.js';
@@ -38,6 +39,13 @@ export async function runDashboard(runtime: Runtime, options: DashboardOptions =
   const terminal = createStore<TerminalView | null>(null);
   const source = new LiveSource(runtime);
   const unfeed = feedStore(source, state);
+  // The anatomy view's container, read at the source's ticks while the view is open.
+  const anatomy = new AnatomySampler(runtime);
+  const publishAnatomy = () => {
+    const sample = anatomy.sample();
+    if (sample !== undefined) state.setState((s) => ({ ...s, anatomy: sample }));
+  };
+  const unfeedAnatomy = source.subscribe({ tick: publishAnatomy });
   const recording = new RecordingControl(source, state, () => {
     if (!ink) return;
     ink.unmount();
@@ -99,6 +107,10 @@ export async function runDashboard(runtime: Runtime, options: DashboardOptions =
         banner(`split view: ${errorText(error)}`);
       }
     },
+    anatomy(name) {
+      anatomy.watch(name);
+      publishAnatomy();
+    },
     focusTerminal(focused) {
       process.stdin.off('data', forward);
       if (focused) process.stdin.on('data', forward);
@@ -143,6 +155,7 @@ export async function runDashboard(runtime: Runtime, options: DashboardOptions =
   unwatchSign();
   clearTimeout(signTimer);
   unfeed();
+  unfeedAnatomy();
   source.stop();
   leaveAlternateScreen();
   const running = runtime.list().filter((c) => c.state === 'running').map((c) => c.name);

@@ -22,7 +22,7 @@ export interface CastOpenOptions {
  * directory does not: the same lines as open() would give, with nothing made yet.
  */
 export function checkRecordingTarget(file: string, options: CastOpenOptions = {}): void {
-  if (!options.force && existsSync(file)) throw new UsageError(`${file} already exists: give another name with -o FILE, or -f to overwrite it`);
+  if (!options.force && existsSync(file)) throw new UsageError(`${file} already exists: give another file name, or -f to overwrite it`);
   if (!existsSync(path.dirname(path.resolve(file)))) throw new UsageError(`cannot record to ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`);
 }
 
@@ -73,7 +73,7 @@ export class CastWriter {
       fd = openSync(file, flags, 0o644);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      if (e.code === 'EEXIST') throw new UsageError(`${file} already exists: give another name with -o FILE, or -f to overwrite it`);
+      if (e.code === 'EEXIST') throw new UsageError(`${file} already exists: give another file name, or -f to overwrite it`);
       if (e.code === 'ENOENT') throw new UsageError(`cannot record to ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`);
       if (e.code === 'EISDIR') throw new UsageError(`cannot record to ${file}: it is a directory (give a file name with -o FILE.cast)`);
       throw new RuntimeError(`cannot record to ${file}: open failed: ${e.message}`);

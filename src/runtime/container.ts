@@ -5,6 +5,8 @@ import { detectCgroupDriver } from './cgroup/detect.js';
 import { isGone } from './cgroup/common.js';
 import type { Cgroup, CgroupDriver, MemorySample } from './cgroup/types.js';
 import { isNativeError, RuntimeError, UsageError, wrapNativeError } from './errors.js';
+import { TraceRecorder, type BirthTrace } from './birth-trace.js';
+import { withCgroupTracer } from './cgroup/common.js';
 import { attachVeth, awaitVethGone, claimableNetwork, withNetworkLock, type Veth } from './network.js';
 import { native, type ExitStatus } from './native.js';
 import { OomWatch, type OomKill } from './oom-watch.js';
@@ -23,6 +25,8 @@ export interface StartOptions {
   console: 'pty' | 'inherit';
   /** With 'inherit': the fds that become the container's 0, 1 and 2. */
   stdio?: [number, number, number];
+  /** Where the birth trace goes (one is made when absent). */
+  trace?: TraceRecorder;
 }
 
 let driver: CgroupDriver | undefined;
@@ -66,6 +70,8 @@ export class RunningContainer extends EventEmitter<{ 'oom-kill': [OomKill] }> {
     readonly ptyMaster: number | null,
     exit: Promise<ExitStatus>,
     private readonly oomWatch: OomWatch,
+    /** How it was born (birth-trace.ts); null with the trace off. */
+    readonly trace: BirthTrace | null = null,
   ) {
     super();
     this.exited = exit.then((status) => this.cleanUp(status));
@@ -114,7 +120,11 @@ function exitOf(pidfd: number): Promise<ExitStatus> {
  */
 export async function startContainer(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
   if (!spec.network) return start(spec, options);
+  const trace = options.trace ?? new TraceRecorder();
+  options = { ...options, trace };
+  const asked = trace.now();
   return withNetworkLock(() => {
+    trace.since(asked, 'take the network lock', 'flock(2) on the host-wide lock file: picking and claiming an address are one step host-wide');
     // The spec says where the container ended up: an automatic address may change here.
     spec.network = claimableNetwork(spec.network!);
     return start(spec, options);
@@ -123,7 +133,9 @@ export async function startContainer(spec: ContainerSpec, options: StartOptions)
 
 async function start(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
   if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists: pick another --name`);
-  const cgroup = cgroupDriver().create(spec.name, spec.limits);
+  const trace = options.trace ?? new TraceRecorder();
+  const tracer = trace.enabled ? trace.step.bind(trace) : undefined;
+  const cgroup = cgroupDriver().create(spec.name, spec.limits, tracer);
   let child: { pid: number; pidfd: number } | undefined;
   let exit: Promise<ExitStatus> | undefined;
   let veth: Veth | null = null;
@@ -143,13 +155,17 @@ async function start(spec: ContainerSpec, options: StartOptions): Promise<Runnin
       keepCaps: Object.values(keptCapabilities).map(String),
       capLast,
       namespaces: ['pid', 'mount', 'uts', 'ipc', 'net'],
+      trace: trace.enabled,
+      cgroupView: cgroup.insideView(),
     });
     exit = exitOf(child.pidfd);
-    cgroup.addProcess(child.pid);
-    if (spec.network) veth = attachVeth(spec.name, child.pid, spec.network);
+    const pid = child.pid;
+    withCgroupTracer(tracer, () => cgroup.addProcess(pid));
+    if (spec.network) veth = attachVeth(spec.name, child.pid, spec.network, trace);
     oomWatch = new OomWatch(cgroup, (kill) => container.emit('oom-kill', kill));
-    const { ptyMaster } = native.release(child.pid);
-    const container: RunningContainer = new RunningContainer(spec, child.pid, child.pidfd, cgroup, veth, ptyMaster, exit, oomWatch);
+    const { ptyMaster, trace: childTrace } = trace.step('release the child', 'one byte on its sync pipe; then wait for its exec', () => native.release(pid));
+    trace.addNative(childTrace);
+    const container: RunningContainer = new RunningContainer(spec, child.pid, child.pidfd, cgroup, veth, ptyMaster, exit, oomWatch, trace.result());
     return container;
   } catch (error) {
     oomWatch?.close();

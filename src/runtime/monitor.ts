@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Cgroup } from './cgroup/types.js';
 import { RuntimeError, type NativeError } from './errors.js';
 import { packagePath } from './paths.js';
+import { traceEnabled } from './birth-trace.js';
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 
 export const monitorBinary = packagePath('build/Release/ctr-monitor');
@@ -15,8 +16,8 @@ export interface LaunchedMonitor {
   monitorPid: number;
   /** The container's init, cloned and waiting to be placed. */
   pid: number;
-  /** Lets the init go on; resolves once it has exec'd, rejects with the child's error. */
-  release(): Promise<void>;
+  /** Lets the init go on; resolves once it has exec'd (with the birth trace's lines, null with it off), rejects with the child's error. */
+  release(): Promise<string | null>;
   /** Kills the waiting init (placing it failed); resolves when the monitor is gone. */
   abort(): Promise<void>;
 }
@@ -29,6 +30,11 @@ function monitorArgs(spec: ContainerSpec, stateDir: string, cgroup: Cgroup, jour
   for (const s of spec.shares) args.push('--mount', `${s.source}\t${s.target.replace(/^\/+/, '')}\t${s.readonly ? 'ro' : 'rw'}`);
   if (spec.network) args.push('--net', `eth0,${spec.network.address},${spec.network.prefix},${spec.network.hostAddress}`);
   for (const dir of cgroup.paths) args.push('--cgroup', dir);
+  const view = cgroup.insideView();
+  args.push('--cgroup-view', String(view.version));
+  view.dirs.forEach((dir, i) => args.push('--cgroup-view-mount', `${dir}\t${view.options[i]}`));
+  for (let i = 0; i + 1 < view.links.length; i += 2) args.push('--cgroup-view-link', `${view.links[i]}\t${view.links[i + 1]}`);
+  if (traceEnabled()) args.push('--trace');
   const oom = cgroup.files.oomWatch;
   args.push('--oom-count-file', oom.kind === 'v1-eventfd' ? oom.oomControl : oom.memoryEvents);
   return [...args, '--', ...spec.command];
@@ -67,11 +73,17 @@ export async function launchMonitor(spec: ContainerSpec, stateDir: string, cgrou
     pid,
     async release() {
       child.stdin!.write('go\n');
-      const answer = await next();
+      let answer = await next();
+      let trace: string | null = null;
+      if (answer.startsWith('trace ')) {
+        trace = JSON.parse(answer.slice('trace '.length)) as string;
+        answer = await next();
+      }
       // On failure the monitor stays referenced: abort() awaits its exit, and
       // an unreferenced child would let Node exit (status 13) before that.
       if (answer !== 'started') throw monitorError(answer);
       finish();
+      return trace;
     },
     async abort() {
       child.ref();

@@ -17,7 +17,14 @@ export interface SpawnPlan {
   keepCaps: string[];
   capLast: number;
   namespaces: Array<'pid' | 'mount' | 'uts' | 'ipc' | 'net'>;
+  /** Record the child's steps (addon/core/birth_trace.h); absent: no trace. */
+  trace?: boolean;
+  /** Its own cgroup, read-only at /sys/fs/cgroup (CgroupView); null or absent: none. */
+  cgroupView?: { version: number; dirs: string[]; options: string[]; links: string[] } | null;
 }
+
+/** One message of an rtnetlink dump, whole (its nlmsghdr first). */
+export type NetlinkMessage = Buffer;
 
 export interface ExitStatus {
   code: number | null;
@@ -34,7 +41,8 @@ export interface ExitStatus {
  */
 export interface Native {
   spawn(plan: SpawnPlan): { pid: number; pidfd: number };
-  release(pid: number): { ptyMaster: number | null };
+  /** trace: the birth trace's lines when the plan asked for it (birth-trace.ts parses them). */
+  release(pid: number): { ptyMaster: number | null; trace: string | null };
   abort(pid: number): void;
   createVeth(host: string, peer: string, peerNsPid: number): void;
   deleteLink(name: string): boolean;
@@ -42,6 +50,8 @@ export interface Native {
   addAddress(name: string, address: string, prefix: number): void;
   addRoute(name: string, dst: string, prefix: number, gateway: string | null): void;
   linkExists(name: string): boolean;
+  /** The RTM_GET* dump of the network namespace of pid (0: this process's). */
+  netlinkDump(pid: number, kind: 'link' | 'address' | 'route'): NetlinkMessage[];
   watchExit(pidfd: number, callback: (status: ExitStatus) => void): number;
   watchReadable(fd: number, callback: (error?: NativeError) => void, keepAlive?: boolean): number;
   /** When fd fires, the reactor thread drains it and notes who is in the cgroup (procsFiles); then callback(). */
@@ -70,4 +80,30 @@ export interface Native {
   attachDeviceFilter(dir: string, rules: { type: 'c' | 'b'; major: number; minor: number; access: string }[]): void;
 }
 
-export const native = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;
+const addon = createRequire(import.meta.url)(packagePath('build/Release/ctr_native.node')) as Native;
+
+/**
+ * A watch's callback as the reactor calls it. Node 20 swallows an exception thrown in an N-API
+ * thread-safe callback (a DEP0168 warning, no more), so a callback that throws would be called
+ * again and again on a fd nobody drains, silently. Thrown again from a microtask, it is an
+ * ordinary uncaught exception: the command ends and says what went wrong.
+ */
+function surfaced<A extends unknown[]>(callback: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    try {
+      callback(...args);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+}
+
+export const native: Native = {
+  ...addon,
+  watchExit: (pidfd, callback) => addon.watchExit(pidfd, surfaced(callback)),
+  watchReadable: (fd, callback, keepAlive) =>
+    keepAlive === undefined ? addon.watchReadable(fd, surfaced(callback)) : addon.watchReadable(fd, surfaced(callback), keepAlive),
+  watchSnapshot: (fd, procsFiles, callback) => addon.watchSnapshot(fd, procsFiles, surfaced(callback)),
+};

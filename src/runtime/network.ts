@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { RuntimeError, UsageError } from './errors.js';
 import { fromNumber, toNumber } from './ipv4.js';
+import type { TraceRecorder } from './birth-trace.js';
 import { native } from './native.js';
 
 export interface NetworkSpec {
@@ -96,10 +97,12 @@ function disableIpv6(ifname: string): void {
  * Creates the veth pair with eth0 already inside the namespace of `pid`, and
  * configures the host end. The container configures its own end.
  */
-export function attachVeth(containerName: string, pid: number, spec: NetworkSpec): Veth {
+export function attachVeth(containerName: string, pid: number, spec: NetworkSpec, trace?: TraceRecorder): Veth {
   const host = hostVethName(containerName);
+  const step = <T>(name: string, detail: string, work: () => T): T => (trace ? trace.step(name, detail, work) : work());
   try {
-    native.createVeth(host, 'eth0', pid);
+    step('netlink RTM_NEWLINK: create veth pair', `${host} here, its peer eth0 in the child's network namespace (pid ${pid})`,
+      () => native.createVeth(host, 'eth0', pid));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new RuntimeError(`a network interface named ${host} already exists: is a container named ${containerName} running?`);
@@ -107,10 +110,10 @@ export function attachVeth(containerName: string, pid: number, spec: NetworkSpec
     throw error;
   }
   try {
-    disableIpv6(host);
-    native.addAddress(host, spec.hostAddress, 32);
-    native.linkUp(host);
-    native.addRoute(host, spec.address, 32, null);
+    step('write 1 to', `/proc/sys/net/ipv6/conf/${host}/disable_ipv6`, () => disableIpv6(host));
+    step('netlink RTM_NEWADDR: add address', `${spec.hostAddress}/32 on ${host}`, () => native.addAddress(host, spec.hostAddress, 32));
+    step('netlink RTM_NEWLINK: set link up', host, () => native.linkUp(host));
+    step('netlink RTM_NEWROUTE: add route', `${spec.address}/32 dev ${host}`, () => native.addRoute(host, spec.address, 32, null));
   } catch (error) {
     native.deleteLink(host);
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {

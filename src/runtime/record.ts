@@ -1,3 +1,4 @@
+import type { BirthTrace } from './birth-trace.js';
 import type { ContainerSpec } from './spec.js';
 
 export interface ExitRecord {
@@ -27,6 +28,8 @@ export interface ContainerRecord {
    * remove it died first, reconciliation removes it, record and all.
    */
   autoRemove?: boolean;
+  /** How it was born, step by step (birth-trace.ts); absent when made with the trace off, or before there was one. */
+  trace?: BirthTrace | null;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

@@ -18,6 +18,9 @@ import { isSameProcess, processStartTime } from './process-identity.js';
 import { stateOf, type ContainerRecord, type ContainerState, type ExitRecord } from './record.js';
 import { containerPath, keptCapabilities, sessionKeyring, type ContainerSpec } from './spec.js';
 import { StateStore, type Creation } from './state-store.js';
+import { TraceRecorder } from './birth-trace.js';
+import { readAnatomy, type ContainerAnatomy } from './anatomy/index.js';
+import { withCgroupTracer } from './cgroup/common.js';
 
 export type { RuntimeEvent } from './events.js';
 
@@ -104,10 +107,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
   /** create, but the name stays marked as in creation (run settles it once started, or removes it). */
   private record(spec: ContainerSpec): ContainerInfo {
     if (cgroupDriver().open(spec.name)) throw new UsageError(`a container named ${spec.name} already exists (its cgroup is still there)`);
-    this.store.reserve(spec.name);
+    const trace = new TraceRecorder();
+    trace.step('reserve the name', `mkdir ${this.store.containerDir(spec.name)}`, () => this.store.reserve(spec.name));
     const record: ContainerRecord = {
       name: spec.name, spec, createdAt: Date.now(), pid: null, pidStart: null, monitorPid: null, monitorStart: null,
-      hostVeth: spec.network ? hostVethName(spec.name) : null, startedAt: null, exit: null,
+      hostVeth: spec.network ? hostVethName(spec.name) : null, startedAt: null, exit: null, trace: trace.result(),
     };
     this.store.write(record);
     this.publish({ kind: 'created', name: spec.name, at: record.createdAt });
@@ -119,20 +123,27 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     const record = this.get(name);
     if (record.state !== 'created') throw new UsageError(`container ${name} is ${record.state}: only a created container can be started`);
     const spec = record.spec;
-    const cgroup = cgroupDriver().create(name, spec.limits);
+    const trace = new TraceRecorder(undefined, record.trace ?? null);
+    const tracer = trace.enabled ? trace.step.bind(trace) : undefined;
+    const cgroup = cgroupDriver().create(name, spec.limits, tracer);
     let veth: string | null = null;
     try {
       // Picking an address and claiming it (its route) happen under one lock.
+      const asked = trace.now();
       const place = async () => {
-        if (spec.network) spec.network = claimableNetwork(spec.network);
-        const launched = await launchMonitor(spec, this.store.containerDir(name), cgroup, journalPath(this.store.dir));
+        if (spec.network) {
+          trace.since(asked, 'take the network lock', 'flock(2) on the host-wide lock file: picking and claiming an address are one step host-wide');
+          spec.network = claimableNetwork(spec.network);
+        }
+        const launched = await trace.stepAsync('start ctr-monitor', 'its parent from now on; it clones the init, which waits',
+          () => launchMonitor(spec, this.store.containerDir(name), cgroup, journalPath(this.store.dir)));
         try {
           // Whoever undoes a creation whose creator died must find its monitor (see undoCreation).
           this.store.write({ ...record, spec, monitorPid: launched.monitorPid, monitorStart: processStartTime(launched.monitorPid) });
           // Watched before its init is let go: no kill can come before the watch.
           this.stream?.watchOom(name, cgroup);
-          cgroup.addProcess(launched.pid);
-          if (spec.network) veth = attachVeth(name, launched.pid, spec.network).host;
+          withCgroupTracer(tracer, () => cgroup.addProcess(launched.pid));
+          if (spec.network) veth = attachVeth(name, launched.pid, spec.network, trace).host;
         } catch (error) {
           await launched.abort();
           throw error;
@@ -141,14 +152,14 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
       };
       const monitor = spec.network ? await withNetworkLock(place) : await place();
       try {
-        await monitor.release();
+        trace.addNative(await trace.stepAsync('release the child', 'through ctr-monitor: one byte on its sync pipe; then wait for its exec', () => monitor.release()));
       } catch (error) {
         await monitor.abort();
         throw error;
       }
       const started: ContainerRecord = {
         ...record, spec, pid: monitor.pid, pidStart: processStartTime(monitor.pid), monitorPid: monitor.monitorPid,
-        monitorStart: processStartTime(monitor.monitorPid), startedAt: Date.now(),
+        monitorStart: processStartTime(monitor.monitorPid), startedAt: Date.now(), trace: trace.result(),
       };
       this.store.write(started);
       this.publish({ kind: 'started', name, pid: monitor.pid, at: started.startedAt! });
@@ -186,10 +197,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
    * this process standing in for its monitor; removed when it exits.
    */
   async startAttached(spec: ContainerSpec, options: StartOptions): Promise<RunningContainer> {
-    this.store.reserve(spec.name);
+    const trace = options.trace ?? new TraceRecorder();
+    trace.step('reserve the name', `mkdir ${this.store.containerDir(spec.name)}`, () => this.store.reserve(spec.name));
     let container: RunningContainer;
     try {
-      container = await startContainer(spec, options);
+      container = await startContainer(spec, { ...options, trace });
     } catch (error) {
       this.store.remove(spec.name);
       throw error;
@@ -198,6 +210,7 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     this.store.write({
       name: spec.name, spec, createdAt: now, pid: container.pid, pidStart: processStartTime(container.pid), monitorPid: process.pid,
       monitorStart: processStartTime(process.pid), hostVeth: container.veth?.host ?? null, startedAt: now, exit: null, autoRemove: true,
+      trace: container.trace,
     });
     this.store.settle(spec.name);
     this.publish({ kind: 'created', name: spec.name, at: now });
@@ -293,6 +306,11 @@ export class Runtime extends EventEmitter<{ event: [RuntimeEvent] }> {
     for (let delay = 1; isSameProcess(record.monitorPid, record.monitorStart) && Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
       await sleep(delay);
     }
+  }
+
+  /** A running container's anatomy, read live (anatomy/index.ts). */
+  anatomy(name: string): ContainerAnatomy {
+    return readAnatomy(this.running(name, 'see the anatomy of'), cgroupDriver());
   }
 
   /** The ctr-exec command line for a process in all of a running container's namespaces and its cgroup. */

@@ -7,7 +7,8 @@ import { KEYS, dispatchKey, editLine, readOnlyTable, type KeyTable } from './key
 import { computeLayout, type Size } from './layout.js';
 import type { Store } from './store.js';
 import { frameSignature } from './frame-signature.js';
-import { initialUiState, keyContext, reduceUi, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
+import { clampAnatomyScroll, initialUiState, keyContext, reduceUi, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
+import { anatomyContentRows } from './AnatomyView.js';
 import { Dashboard, type DashboardProps } from './Dashboard.js';
 import { withoutRecordingClock } from './recording.js';
 
@@ -30,6 +31,8 @@ export interface DashboardActions {
    * Feed the pty's screen back through AppProps.terminal.
    */
   split?(name: string | null, screen: Size | null): void;
+  /** The anatomy view opened on a container (sample its anatomy into DashboardState.anatomy), or closed (null). */
+  anatomy?(name: string | null): void;
   /**
    * The terminal pane got (true) or lost (false) the keyboard. While true, forward raw stdin to
    * the pty, except the byte 0x1d (Ctrl-]), which the dashboard uses to take the keyboard back.
@@ -137,7 +140,14 @@ export function App({ store, actions, keys: table = KEYS, size: sizeOverride, cl
           }
           break;
       }
-      const next = reduceUi(ui, action, visible);
+      let next = reduceUi(ui, action, visible);
+      if (next.overlay?.kind === 'anatomy') {
+        const sections = store.getSnapshot().anatomy?.sections ?? [];
+        const layout = computeLayout(size, { split: next.split });
+        next = clampAnatomyScroll(next, sections[next.overlay.tab]?.lines.length ?? 0, layout ? anatomyContentRows(layout.bodyHeight) : 0);
+      }
+      const anatomyOf = (u: UiState) => (u.overlay?.kind === 'anatomy' ? u.overlay.container : null);
+      if (anatomyOf(next) !== anatomyOf(ui)) actions.anatomy?.(anatomyOf(next));
       if (next.split !== ui.split) {
         const layout = computeLayout(size, { split: next.split });
         actions.split?.(next.split ? (next.selected ?? null) : null, next.split ? (layout?.terminalScreen ?? null) : null);

@@ -5,6 +5,7 @@ import type { NewContainerValues } from './new-container.js';
 import { KEYS, dashboardHelpTable, footerHints, type KeyTable } from './keys.js';
 import { computeLayout, type Size } from './layout.js';
 import { keyContext, selectedContainer, visibleContainers, type UiState } from './ui-state.js';
+import { AnatomyView } from './AnatomyView.js';
 import { Banner } from './Banner.js';
 import { ConfirmDialog, CONFIRM_DIALOG_HEIGHT } from './ConfirmDialog.js';
 import { ContainerList } from './ContainerList.js';
@@ -70,6 +71,9 @@ export function Dashboard({ state, ui, size, now, keys = KEYS, terminal = null, 
   let body;
   if (overlay?.kind === 'help') {
     body = <HelpOverlay table={dashboardHelpTable(keys)} width={width} height={bodyHeight} />;
+  } else if (overlay?.kind === 'anatomy') {
+    const anatomy = state.anatomy?.container === overlay.container ? state.anatomy : null;
+    body = <AnatomyView container={overlay.container} anatomy={anatomy} tab={overlay.tab} scroll={overlay.scroll} width={width} height={bodyHeight} />;
   } else if (overlay?.kind === 'logs') {
     body = <LogView container={overlay.container} lines={logs ?? []} width={width} height={bodyHeight} />;
   } else if (ui.split) {

@@ -16,21 +16,24 @@ function sectionLines(section: HelpSection): HelpLine[] {
   return [{ kind: 'title', text: section.title }, ...section.rows.map((r) => ({ kind: 'row' as const, ...r }))];
 }
 
-/** Sections split into as few columns as fit the height, never splitting a section if avoidable. */
+/**
+ * Sections split into columns that fit the height, never splitting a section if avoidable: each
+ * goes into the first column with room for it (first fit), so a short section fills the gap a
+ * long one left, and the help takes as few columns, as wide, as it can.
+ */
 export function helpColumns(sections: readonly HelpSection[], rows: number): HelpLine[][] {
-  const columns: HelpLine[][] = [[]];
+  const columns: HelpLine[][] = [];
   for (const section of sections) {
     const lines = sectionLines(section);
-    let column = columns[columns.length - 1] ?? [];
-    const needed = lines.length + (column.length > 0 ? 1 : 0);
-    if (column.length > 0 && column.length + needed > rows) {
+    let column = columns.find((c) => c.length + 1 + lines.length <= rows);
+    if (!column) {
       column = [];
       columns.push(column);
     }
     if (column.length > 0) column.push({ kind: 'blank' });
     column.push(...lines);
   }
-  return columns;
+  return columns.length ? columns : [[]];
 }
 
 /** Each section's widest key, so a long key in one section does not squeeze the others. */

@@ -9,13 +9,15 @@ export interface TerminalPanelProps {
   width: number;
   height: number;
   focused: boolean;
+  /** The border's right-hand text, when not the split view's (e.g. a lesson's). */
+  hint?: string;
 }
 
 /**
  * The split view's shell, drawn from a screen the runtime keeps (e.g. @xterm/headless). Its
  * inner size, width-2 by height-2, is layout's terminalScreen: resize the pty to it.
  */
-export function TerminalPanel({ terminal, width, height, focused }: TerminalPanelProps) {
+export function TerminalPanel({ terminal, width, height, focused, hint }: TerminalPanelProps) {
   const inner = panelInnerWidth(width, 0);
   const rows = panelInnerHeight(height);
   const lines = terminal?.lines.slice(0, rows) ?? [];
@@ -23,7 +25,7 @@ export function TerminalPanel({ terminal, width, height, focused }: TerminalPane
   return (
     <Panel
       title={terminal?.title ?? 'Terminal'}
-      right={focused ? 'Ctrl-] back to the list' : 'Tab to type here'}
+      right={hint ?? (focused ? 'Ctrl-] back to the list' : 'Tab to type here')}
       rightColor={focused ? theme.accent : theme.muted}
       width={width}
       height={height}

@@ -41,6 +41,13 @@ export type ActionName =
   | 'next-field'
   | 'prev-field'
   | 'submit'
+  | 'anatomy'
+  | 'next-section'
+  | 'prev-section'
+  | 'scroll-down'
+  | 'scroll-up'
+  | 'page-down'
+  | 'page-up'
   | 'play-pause'
   | 'seek-back'
   | 'seek-forward'
@@ -49,17 +56,19 @@ export type ActionName =
   | 'step'
   | 'faster'
   | 'slower'
-  | 'live-view';
+  | 'live-view'
+  | 'hint';
 
 /**
  * Where the keyboard is:
  * list: the dashboard; split: the dashboard with a terminal pane, the list focused;
  * terminal: the terminal pane focused; filter: typing a filter; help, logs: those overlays;
- * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`.
+ * confirm: a y/n dialog; form: the new-container form; player: `ctr-tui play`; lesson: a lesson
+ * beside its shell (`ctr-tui lesson`: every other key is the shell's).
  */
-export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'player';
+export type KeyContext = 'list' | 'split' | 'terminal' | 'filter' | 'help' | 'logs' | 'confirm' | 'form' | 'anatomy' | 'player' | 'lesson';
 
-export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'player'];
+export const KEY_CONTEXTS: readonly KeyContext[] = ['list', 'split', 'terminal', 'filter', 'help', 'logs', 'confirm', 'form', 'anatomy', 'player', 'lesson'];
 
 export interface KeyHint {
   label: string;
@@ -82,8 +91,9 @@ export interface KeyBinding {
   /** Shown in the footer when set. */
   hint?: KeyHint;
   /**
-   * It acts on the runtime (makes, attaches to, kills, removes a container, or records): left out
-   * of a read-only dashboard (a recording's live view), its footer and help included.
+   * It acts on the runtime (makes, attaches to, kills, removes a container, or records), or looks
+   * into a live container (the anatomy view), which a recording does not hold: left out of a
+   * read-only dashboard (a recording's live view), its footer and help included.
    */
   changesRuntime?: true;
 }
@@ -121,6 +131,7 @@ export const KEYS: KeyTable = [
   { key: 's', match: char('s'), action: 'stop', description: 'stop: SIGTERM, then SIGKILL', when: DASHBOARD, section: 'Containers', hint: { label: 'stop', rank: 8 } , changesRuntime: true },
   { key: 'd', match: char('d'), action: 'delete', description: 'delete it (confirms)', when: DASHBOARD, section: 'Containers', hint: { label: 'delete', rank: 9 } , changesRuntime: true },
   { key: 'l', match: char('l'), action: 'logs', description: "show the container's output", when: DASHBOARD, section: 'Containers', hint: { label: 'logs', rank: 10 } },
+  { key: 'i', match: char('i'), action: 'anatomy', description: 'see inside: its anatomy and birth trace', when: DASHBOARD, section: 'Containers', hint: { label: 'inside', rank: 12 } , changesRuntime: true },
   { key: '/', match: char('/'), action: 'filter', description: 'filter by name, IP or state', when: DASHBOARD, section: 'View', hint: { label: 'filter', rank: 7 } },
   { key: 'o', match: char('o'), action: 'sort', description: 'sort: name, state, memory, OOM', when: DASHBOARD, section: 'View', hint: { label: 'sort', rank: 11 } },
   { key: 'Tab', match: tab, action: 'focus', description: 'focus the terminal pane', when: ['split'], section: 'View', hint: { label: 'terminal', rank: 1 } },
@@ -146,6 +157,14 @@ export const KEYS: KeyTable = [
   { key: 'Enter', match: enter, action: 'submit', description: 'create and start it', when: ['form'], section: 'New container form', hint: { label: 'create', rank: 0 } },
   { key: 'Esc', match: escape, action: 'close', description: 'cancel', when: ['form'], section: 'New container form', hint: { label: 'cancel', rank: 0 } },
 
+  { key: '→/Tab', match: either((_i, k) => k.rightArrow, tab), action: 'next-section', description: 'next section', when: ['anatomy'], section: 'Anatomy view', hint: { key: '←/→', label: 'section', rank: 1 } },
+  { key: '←/Shift-Tab', match: either((_i, k) => k.leftArrow, shiftTab), action: 'prev-section', description: 'previous section', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'j/↓', match: either(char('j'), down), action: 'scroll-down', description: 'scroll down', when: ['anatomy'], section: 'Anatomy view', hint: { key: '↑/↓', label: 'scroll', rank: 2 } },
+  { key: 'k/↑', match: either(char('k'), up), action: 'scroll-up', description: 'scroll up', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'PgDn/Space', match: either((_i, k) => k.pageDown, char(' ')), action: 'page-down', description: 'a page down', when: ['anatomy'], section: 'Anatomy view', hint: { key: 'PgDn', label: 'page', rank: 3 } },
+  { key: 'PgUp', match: (_i, k) => k.pageUp, action: 'page-up', description: 'a page up', when: ['anatomy'], section: 'Anatomy view' },
+  { key: 'Esc/q/i', match: either(escape, char('q', 'i')), action: 'close', description: 'close the anatomy view', when: ['anatomy'], section: 'Anatomy view', hint: { label: 'close', rank: 0 } },
+
   { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'focus', description: 'back to the list', when: ['terminal'], section: 'Split terminal', hint: { label: 'back to the list', rank: 0 } },
 
   // ctr-tui play: a recording in the terminal.
@@ -159,6 +178,11 @@ export const KEYS: KeyTable = [
   { key: '-', match: char('-'), action: 'slower', description: 'slower (/2)', when: ['player'], section: 'Player' },
   { key: 'v', match: char('v'), action: 'live-view', description: 'live view: the dashboard rebuilt at this moment, or back', when: ['player'], section: 'Player', hint: { label: 'live view', rank: 1 } },
   { key: 'q', match: either(char('q'), (input, key) => key.ctrl && input === 'c'), action: 'quit', description: 'quit the player (Ctrl-C too)', when: ['player'], section: 'Player', hint: { label: 'quit', rank: 0 } },
+
+  // ctr-tui lesson: the lesson beside the student's shell, which has every other key (Ctrl-C too),
+  // so only control keys a shell rarely needs.
+  { key: 'Ctrl-G', match: (input, key) => key.ctrl && input === 'g', action: 'hint', description: 'show or hide the step\'s hint', when: ['lesson'], section: 'Lesson', hint: { label: 'hint', rank: 0 } },
+  { key: 'Ctrl-]', match: (input) => input === TERMINAL_ESCAPE, action: 'quit', description: 'leave the lesson (its containers are removed)', when: ['lesson'], section: 'Lesson', hint: { label: 'leave', rank: 0 } },
 ];
 
 /** A Key with nothing pressed, for building synthetic key events (tests, raw stdin). */
@@ -267,6 +291,8 @@ const CONTEXT_NAMES: Record<KeyContext, string> = {
   confirm: 'confirm dialog',
   form: 'new container form',
   player: 'player (ctr-tui play)',
+  anatomy: 'anatomy view',
+  lesson: 'lesson (ctr-tui lesson)',
 };
 
 /** A read-only dashboard's table (a recording's live view): no binding that acts on the runtime. */
@@ -279,10 +305,20 @@ export function bindingsFor(table: KeyTable, contexts: readonly KeyContext[]): K
   return table.filter((binding) => binding.when.some((c) => contexts.includes(c)));
 }
 
-/** What the dashboard's help overlay lists: every binding but the player's (ctr-tui play). */
+/**
+ * Contexts whose keys the dashboard's help leaves out: other programs' (ctr-tui play, a lesson),
+ * and the full-screen views that show all their keys in their own footer (the anatomy view, the
+ * new-container form). So the help fits 80x24 in two columns, every description whole.
+ */
+const notInDashboardHelp: readonly KeyContext[] = ['player', 'lesson', 'anatomy', 'form'];
+
+/** What the dashboard's help overlay lists: the dashboard's own keys. */
 export function dashboardHelpTable(table: KeyTable): KeyTable {
-  return bindingsFor(table, KEY_CONTEXTS.filter((c) => c !== 'player'));
+  return bindingsFor(table, KEY_CONTEXTS.filter((c) => !notInDashboardHelp.includes(c)));
 }
+
+/** A lesson's keys (ctr-tui lesson). */
+export const LESSON_KEYS: KeyTable = bindingsFor(KEYS, ['lesson']);
 
 /** A key label's alternatives: "j/↓" is j or ↓, but "/" alone is the slash key. */
 export function keyAlternatives(label: string): string[] {

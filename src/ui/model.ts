@@ -90,6 +90,22 @@ export interface BannerView {
   at: number;
 }
 
+/** One section of the anatomy view (i): its tab's title and its lines, already formatted. */
+export interface AnatomySectionView {
+  id: string;
+  title: string;
+  lines: string[];
+}
+
+/** The anatomy of the container the view is open on, as last sampled. */
+export interface AnatomyPanelView {
+  container: string;
+  sampledAt: number;
+  sections: AnatomySectionView[];
+  /** Why it could not be read (it is not running, say); the sections are then the last ones read, or none. */
+  error: string | null;
+}
+
 export interface DashboardState {
   containers: ContainerView[];
   host: HostView | null;
@@ -98,6 +114,8 @@ export interface DashboardState {
   /** Shown on the top line in place of the title bar; the runtime clears it (e.g. after 10 s). */
   banner: BannerView | null;
   cgroupVersion: 1 | 2;
+  /** Filled only while the anatomy view is open (DashboardActions.anatomy). */
+  anatomy?: AnatomyPanelView | null;
   /** A recording of this session is running (the title bar shows ● REC and its length); null or absent: none. */
   recording?: RecordingView | null;
 }

@@ -14,7 +14,9 @@ export type Overlay =
   | { kind: 'help' }
   | { kind: 'logs'; container: string }
   | { kind: 'confirm'; action: 'kill' | 'delete'; container: string }
-  | { kind: 'new'; error: string | null; busy: boolean };
+  | { kind: 'new'; error: string | null; busy: boolean }
+  /** tab: the section shown (index into the sections); scroll: its first line shown. */
+  | { kind: 'anatomy'; container: string; tab: number; scroll: number };
 
 export interface UiState {
   /**
@@ -30,6 +32,17 @@ export interface UiState {
   /** The split view (a terminal pane beside the list) is open. */
   split: boolean;
   focus: 'list' | 'terminal';
+}
+
+/** The anatomy view's sections (namespaces, cgroup, mounts, network, processes, security, trace), and a page's lines. */
+export const ANATOMY_TABS = 7;
+export const ANATOMY_PAGE = 10;
+
+/** Scroll kept within what a section has to show: at most its lines less the rows shown. */
+export function clampAnatomyScroll(ui: UiState, lineCount: number, rows: number): UiState {
+  if (ui.overlay?.kind !== 'anatomy') return ui;
+  const scroll = Math.max(0, Math.min(ui.overlay.scroll, lineCount - rows));
+  return scroll === ui.overlay.scroll ? ui : { ...ui, overlay: { ...ui.overlay, scroll } };
 }
 
 export const initialUiState: UiState = {
@@ -114,6 +127,22 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
       return current ? { ...ui, overlay: { kind: 'confirm', action, container: current.name } } : ui;
     case 'logs':
       return current ? { ...ui, overlay: { kind: 'logs', container: current.name } } : ui;
+    case 'anatomy':
+      return current ? { ...ui, overlay: { kind: 'anatomy', container: current.name, tab: 0, scroll: 0 } } : ui;
+    case 'next-section':
+    case 'prev-section': {
+      if (ui.overlay?.kind !== 'anatomy') return ui;
+      const tab = (ui.overlay.tab + (action === 'next-section' ? 1 : -1) + ANATOMY_TABS) % ANATOMY_TABS;
+      return { ...ui, overlay: { ...ui.overlay, tab, scroll: 0 } };
+    }
+    case 'scroll-down':
+    case 'scroll-up':
+    case 'page-down':
+    case 'page-up': {
+      if (ui.overlay?.kind !== 'anatomy') return ui;
+      const step = { 'scroll-down': 1, 'scroll-up': -1, 'page-down': ANATOMY_PAGE, 'page-up': -ANATOMY_PAGE }[action];
+      return { ...ui, overlay: { ...ui.overlay, scroll: Math.max(0, ui.overlay.scroll + step) } };
+    }
     case 'help':
       return { ...ui, overlay: ui.overlay?.kind === 'help' ? null : { kind: 'help' } };
     case 'filter':
@@ -153,6 +182,7 @@ export function reduceUi(ui: UiState, action: ActionName, visible: readonly Cont
     case 'next-field':
     case 'prev-field':
     case 'submit':
+    case 'hint':  // the lesson's, not the dashboard's
       return ui;
   }
 }

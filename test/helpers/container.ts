@@ -89,7 +89,8 @@ export function uniqueName(prefix: string): string {
  * isolation 10-39, network 40-89, bad-input 90-109, cleanup 110-149,
  * lifecycle 150-169, survival 170-184, exec 185-199, lifecycle-bad-input
  * 200-209, churn 210-249, robustness-sigkill 250-251, robustness-cycles
- * 252-253; network-lock uses 10.0.3.2 of its own subnet. (The
+ * 252-253, lessons 254 (and the seed's 2 and 3, which the shipped lessons
+ * use); network-lock uses 10.0.3.2 of its own subnet. (The
  * benchmark runs in a sandbox of its own.)
  */
 export function ipRange(first: number, last: number): () => number {

@@ -117,7 +117,7 @@ test.serial('s stops, a attaches, q quits, o sorts, ? shows help', async (t) => 
   await app.press('o', 'o');
   t.true(await app.shows(/memory ▼/), app.text());
   await app.press('?');
-  t.true(await app.shows(/Keys[\s\S]*kill with SIGKILL/), app.text());
+  t.true(await app.shows(/Keys[\s\S]*kill with SIGKILL \(confirms\)/), app.text());
   await app.press('q');
   t.true(await app.shows(/Containers \(3\)/), 'q closes the help');
   t.deepEqual(app.calls, ['stop hungry', 'attach hungry']);

@@ -120,7 +120,7 @@ test('dialogs draw over the dashboard, which stays visible around them', (t) => 
 
 test('help and logs take the body', (t) => {
   const help = render(dashboard({ ...initialUiState, overlay: { kind: 'help' } }, state, 80, 24));
-  t.regex(stripAnsi(help.lastFrame() ?? ''), /Keys.*\n.*Containers +Filter prompt/);
+  t.regex(stripAnsi(help.lastFrame() ?? ''), /Keys.*\n.*Containers +View +│/);
   help.unmount();
   const logs = render(dashboard({ ...initialUiState, overlay: { kind: 'logs', container: 'web' } }, state, 80, 24));
   t.regex(stripAnsi(logs.lastFrame() ?? ''), /Logs · web[\s\S]*hello from web/);

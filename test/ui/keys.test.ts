@@ -120,7 +120,7 @@ test('helpLines lists every binding under its section', (t) => {
 
 test('footerHints keep the most important hints that fit, in table order', (t) => {
   const wide = footerHints(KEYS, 200, 'list');
-  t.is(footerText(wide), 'j/k move  n new  a attach  t split  K kill  s stop  d delete  l logs  / filter  o sort  ? help  R record  q quit');
+  t.is(footerText(wide), 'j/k move  n new  a attach  t split  K kill  s stop  d delete  l logs  i inside  / filter  o sort  ? help  R record  q quit');
   const narrow = footerHints(KEYS, 21, 'list');
   t.is(footerText(narrow), 'n new  ? help  q quit');
   t.is(footerText(footerHints(KEYS, 20, 'list')), '? help  q quit');

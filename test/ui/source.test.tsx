@@ -102,7 +102,7 @@ test('a file that exists is never overwritten without force; with force it is', 
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'taken.cast');
   writeFileSync(file, 'precious\n');
-  t.throws(() => CastWriter.open(file, { width: 80, height: 24 }), { message: `${file} already exists: give another name with -o FILE, or -f to overwrite it` });
+  t.throws(() => CastWriter.open(file, { width: 80, height: 24 }), { message: `${file} already exists: give another file name, or -f to overwrite it` });
   t.is(readFileSync(file, 'utf8'), 'precious\n');
   t.throws(() => CastWriter.open(path.join(dir, 'no/such/dir.cast'), { width: 80, height: 24 }), { message: /the directory .* does not exist/ });
   const writer = CastWriter.open(file, { width: 80, height: 24 }, { force: true });

@@ -223,6 +223,44 @@ test.serial('devices: the v2 device program refuses a block device inside; the u
   t.deepEqual(leftovers(name), []);
 });
 
+test.serial('anatomy on v2: the limit files by their v2 names with the kernel\'s values; inside, /sys/fs/cgroup is its own cgroup, read-only; the trace has the v2 writes', async (t) => {
+  const lab = makeLab(t, { timeoutMs: 900_000 });
+  const name = nameFor('vana');
+  lab.track(name);
+  step('run -d with limits, for its anatomy');
+  const run = await lab.cli(['run', '-d', '--name', name, '--memory', '40M', '--pids', '12', '--no-net', '--', 'sh', '-c', 'exec sleep 600'], slow);
+  t.is(run.code, 0, run.stderr);
+  const dir = cgroupOf(name);
+  step('inspect --anatomy --json');
+  const inspected = await lab.cli(['inspect', '--anatomy', '--json', name], slow);
+  t.is(inspected.code, 0, inspected.stderr);
+  const anatomy = JSON.parse(inspected.stdout) as { cgroup: { version: number; paths: string[]; files: Array<{ file: string; path: string; value: string | null }> } };
+  t.is(anatomy.cgroup.version, 2);
+  t.deepEqual(anatomy.cgroup.paths, [dir]);
+  t.deepEqual(anatomy.cgroup.files.map((f) => f.file), ['memory.max', 'memory.current', 'memory.peak', 'memory.swap.max', 'memory.events', 'pids.max', 'pids.current', 'cpu.max']);
+  const value = (file: string) => anatomy.cgroup.files.find((f) => f.file === file)!;
+  for (const file of ['memory.max', 'memory.swap.max', 'pids.max', 'cpu.max']) {
+    t.is(value(file).path, path.join(dir, file));
+    t.is(value(file).value, read(path.join(dir, file)), file);
+  }
+  t.is(value('memory.max').value, String(40 * MiB));
+  t.is(value('cpu.max').value, 'max 100000');
+  t.regex(value('memory.events').value ?? '', /^oom_kill 0$/m);
+  step('exec: its cgroup read-only at /sys/fs/cgroup');
+  const inside = await lab.cli(['exec', '-T', name, 'sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; echo 1 > /sys/fs/cgroup/memory.max; echo status=$?; grep -c " /sys/fs/cgroup .*cgroup2" /proc/self/mountinfo'], slow);
+  t.deepEqual(lines(inside.stdout), [String(40 * MiB), '12', 'status=2', '1'], inside.stderr);
+  t.regex(inside.stderr, /Read-only file system/);
+  t.is(read(path.join(dir, 'memory.max')), String(40 * MiB), 'the host\'s file is unchanged');
+  step('inspect --trace --json');
+  const traced = await lab.cli(['inspect', '--trace', '--json', name], slow);
+  const steps = (JSON.parse(traced.stdout) as { steps: Array<{ step: string; detail: string }> }).steps.map((s) => `${s.step}  ${s.detail}`);
+  t.true(steps.includes(`write cgroup file  ${path.join(dir, 'memory.max')} = ${40 * MiB}`), steps.join('\n'));
+  t.true(steps.includes('mount cgroup2 (read-only) on  /sys/fs/cgroup'), steps.join('\n'));
+  step('rm -f');
+  t.is((await lab.cli(['rm', '-f', name], slow)).code, 0);
+  t.deepEqual(leftovers(name), []);
+});
+
 test.serial('nothing left behind: no container cgroup under ctr-tui/, no process in it', (t) => {
   const parent = driver.containersDir.dir;
   const dirs = existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { ResourceLimits } from './types.js';
+import { basename, dirname } from 'node:path';
+import type { CgroupLimitFile, CgroupTracer, ResourceLimits } from './types.js';
 
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const REMOVE_TIMEOUT_MS = 1000;
@@ -43,7 +43,28 @@ export function errorCode(err: unknown): string | undefined {
 
 export type WriteHint = (code: string | undefined) => string | undefined;
 
+/** While a driver's create() runs with a tracer, each directory made and file written is one traced step. */
+let activeTracer: CgroupTracer | undefined;
+
+export function withCgroupTracer<T>(tracer: CgroupTracer | undefined, work: () => T): T {
+  if (!tracer) return work();
+  const previous = activeTracer;
+  activeTracer = tracer;
+  try {
+    return work();
+  } finally {
+    activeTracer = previous;
+  }
+}
+
+const traced = <T>(step: string, detail: string, work: () => T): T => (activeTracer ? activeTracer(step, detail, work) : work());
+
 export function writeCgroupFile(path: string, value: string, hint?: WriteHint): void {
+  if (activeTracer) return traced('write cgroup file', `${path} = ${value}`, () => writeCgroupFileNow(path, value, hint));
+  writeCgroupFileNow(path, value, hint);
+}
+
+function writeCgroupFileNow(path: string, value: string, hint?: WriteHint): void {
   try {
     writeFileSync(path, value);
   } catch (err) {
@@ -53,6 +74,11 @@ export function writeCgroupFile(path: string, value: string, hint?: WriteHint): 
 
 /** Writes a file the kernel may not provide (e.g. swap accounting off); returns false if it is absent. */
 export function writeOptionalCgroupFile(path: string, value: string): boolean {
+  if (activeTracer) return traced('write cgroup file', `${path} = ${value}`, () => writeOptionalCgroupFileNow(path, value));
+  return writeOptionalCgroupFileNow(path, value);
+}
+
+function writeOptionalCgroupFileNow(path: string, value: string): boolean {
   try {
     writeFileSync(path, value);
     return true;
@@ -155,6 +181,10 @@ export function signalCgroup(readProcesses: () => number[], signal: NodeJS.Signa
 }
 
 export function makeCgroupDir(dir: string, name: string): void {
+  traced('mkdir cgroup', dir, () => makeCgroupDirNow(dir, name));
+}
+
+function makeCgroupDirNow(dir: string, name: string): void {
   try {
     mkdirSync(dir);
   } catch (err) {
@@ -243,4 +273,14 @@ function removeError(dir: string, code: string | undefined, cause: unknown): Err
     holders = '';
   }
   return new Error(`cgroup: cannot remove ${dir}: still busy after ${REMOVE_TIMEOUT_MS} ms${holders}`, { cause });
+}
+
+/** A limit file and its live text (trimmed), or null when this kernel has no such file. */
+export function limitFile(controller: string, path: string): CgroupLimitFile {
+  try {
+    return { controller, file: basename(path), path, value: readFileSync(path, 'utf8').trim() };
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return { controller, file: basename(path), path, value: null };
+    throw err;
+  }
 }

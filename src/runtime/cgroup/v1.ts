@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   CPU_PERIOD_US,
   assertValidLimits,
   assertValidName,
   cpuQuotaUs,
   isValidName,
+  limitFile,
   listCgroupNames,
   makeCgroupDir,
   makeParentDir,
@@ -15,12 +16,13 @@ import {
   removeCgroupDirs,
   signalCgroup,
   writeCgroupFile,
+  withCgroupTracer,
   writeOptionalCgroupFile,
   type WriteHint,
 } from './common.js';
 import { allowedDevices, deviceRuleLine } from './devices.js';
 import { formatBytes } from './size.js';
-import type { Cgroup, CgroupDriver, MemorySample, ResourceLimits } from './types.js';
+import type { Cgroup, CgroupDriver, CgroupLimitFile, CgroupTracer, CgroupView, MemorySample, ResourceLimits } from './types.js';
 
 type OptionalController = 'pids' | 'cpu' | 'cpuacct';
 const OPTIONAL_CONTROLLERS: readonly OptionalController[] = ['pids', 'cpu', 'cpuacct'];
@@ -106,7 +108,35 @@ function applyLimits(dirs: ControllerDirs, limits: ResourceLimits): void {
   }
 }
 
-function openV1Cgroup(name: string, dirs: ControllerDirs): Cgroup {
+/** v1's limit files, as the kernel names them: memory, then pids, then cpu. */
+function v1LimitFiles(dirs: ControllerDirs): CgroupLimitFile[] {
+  const files: CgroupLimitFile[] = ['memory.limit_in_bytes', 'memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.memsw.limit_in_bytes',
+    'memory.oom_control'].map((file) => limitFile('memory', join(dirs.memory, file)));
+  if (dirs.pids !== undefined) files.push(...['pids.max', 'pids.current'].map((file) => limitFile('pids', join(dirs.pids!, file))));
+  if (dirs.cpu !== undefined) files.push(...['cpu.cfs_quota_us', 'cpu.cfs_period_us'].map((file) => limitFile('cpu', join(dirs.cpu!, file))));
+  return files;
+}
+
+/**
+ * Each hierarchy the container is in, mounted inside as the host mounts it: the directory's name
+ * (cpu,cpuacct) is the hierarchy's controller list, and each controller of a combined one gets
+ * the host's symlink (cpu -> cpu,cpuacct).
+ */
+function v1InsideView(paths: readonly string[], parent: string, name: string): CgroupView {
+  const view: CgroupView = { version: 1, dirs: [], options: [], links: [] };
+  const suffix = `/${parent}/${name}`;
+  for (const dir of paths) {
+    if (!dir.endsWith(suffix)) continue;
+    const hierarchy = basename(dir.slice(0, -suffix.length));
+    view.dirs.push(`sys/fs/cgroup/${hierarchy}`);
+    view.options.push(hierarchy);
+    const controllers = hierarchy.split(',');
+    if (controllers.length > 1) for (const c of controllers) view.links.push(hierarchy, `sys/fs/cgroup/${c}`);
+  }
+  return view;
+}
+
+function openV1Cgroup(name: string, dirs: ControllerDirs, parent: string): Cgroup {
   const paths = uniqueDirs(dirs);
   const memoryFile = (file: string): string => join(dirs.memory, file);
   const processes = (): number[] => readPids(memoryFile('cgroup.procs'));
@@ -143,6 +173,8 @@ function openV1Cgroup(name: string, dirs: ControllerDirs): Cgroup {
       return dirs.cpuacct === undefined ? 0 : readNumber(join(dirs.cpuacct, 'cpuacct.usage'));
     },
     processes,
+    limitFiles: () => v1LimitFiles(dirs),
+    insideView: () => v1InsideView(paths, parent, name),
     killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
       signalCgroup(processes, signal);
     },
@@ -164,35 +196,39 @@ export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
     return dirs;
   };
 
+  const createNow = (name: string, limits: ResourceLimits): Cgroup => {
+    assertValidName(name);
+    assertValidLimits(limits);
+    assertControllersFor(limits, mounts, root);
+    const dirs = dirsFor(name);
+    const paths = uniqueDirs(dirs);
+    const existing = paths.find((dir) => existsSync(dir));
+    if (existing !== undefined) throw new Error(`cgroup: "${name}" already exists (${existing})`);
+
+    const made: string[] = [];
+    try {
+      for (const dir of paths) {
+        makeParentDir(join(dir, '..'));
+        makeCgroupDir(dir, name);
+        made.push(dir);
+      }
+      applyLimits(dirs, limits);
+    } catch (err) {
+      try {
+        removeCgroupDirs(made);
+      } catch {
+        // The original failure is the one worth reporting.
+      }
+      throw err;
+    }
+    return openV1Cgroup(name, dirs, parent);
+  };
+
   return {
     version: 1,
     containersDir: { dir: join(mounts.memory, parent), parent: mounts.memory },
-    create(name: string, limits: ResourceLimits): Cgroup {
-      assertValidName(name);
-      assertValidLimits(limits);
-      assertControllersFor(limits, mounts, root);
-      const dirs = dirsFor(name);
-      const paths = uniqueDirs(dirs);
-      const existing = paths.find((dir) => existsSync(dir));
-      if (existing !== undefined) throw new Error(`cgroup: "${name}" already exists (${existing})`);
-
-      const made: string[] = [];
-      try {
-        for (const dir of paths) {
-          makeParentDir(join(dir, '..'));
-          makeCgroupDir(dir, name);
-          made.push(dir);
-        }
-        applyLimits(dirs, limits);
-      } catch (err) {
-        try {
-          removeCgroupDirs(made);
-        } catch {
-          // The original failure is the one worth reporting.
-        }
-        throw err;
-      }
-      return openV1Cgroup(name, dirs);
+    create(name: string, limits: ResourceLimits, tracer?: CgroupTracer): Cgroup {
+      return withCgroupTracer(tracer, () => createNow(name, limits));
     },
     open(name: string): Cgroup | null {
       if (!isValidName(name)) return null;
@@ -202,7 +238,7 @@ export function createV1Driver(root = '/sys/fs/cgroup', parent = 'ctr-tui'): Cgr
         const dir = dirs[controller];
         if (dir !== undefined && !existsSync(dir)) delete dirs[controller];
       }
-      return openV1Cgroup(name, dirs);
+      return openV1Cgroup(name, dirs, parent);
     },
     list(): string[] {
       return listCgroupNames(join(mounts.memory, parent));

@@ -7,6 +7,7 @@ import {
   cpuQuotaUs,
   errorCode,
   isValidName,
+  limitFile,
   listCgroupNames,
   makeCgroupDir,
   makeParentDir,
@@ -16,11 +17,12 @@ import {
   readText,
   removeCgroupDirs,
   signalCgroup,
+  withCgroupTracer,
   writeCgroupFile,
   writeOptionalCgroupFile,
 } from './common.js';
 import { allowedDevices, attachDeviceProgram, type DeviceFilterAttacher } from './devices.js';
-import type { Cgroup, CgroupDriver, MemorySample, ResourceLimits } from './types.js';
+import type { Cgroup, CgroupDriver, CgroupLimitFile, CgroupTracer, MemorySample, ResourceLimits } from './types.js';
 
 type V2Controller = 'memory' | 'pids' | 'cpu';
 const WANTED_CONTROLLERS: readonly V2Controller[] = ['memory', 'pids', 'cpu'];
@@ -76,6 +78,11 @@ function readOptionalNumber(file: string): number | null {
   }
 }
 
+const V2_LIMIT_FILES: ReadonlyArray<[string, string]> = [
+  ['memory', 'memory.max'], ['memory', 'memory.current'], ['memory', 'memory.peak'], ['memory', 'memory.swap.max'], ['memory', 'memory.events'],
+  ['pids', 'pids.max'], ['pids', 'pids.current'], ['cpu', 'cpu.max'],
+];
+
 function openV2Cgroup(name: string, dir: string): Cgroup {
   const file = (leaf: string): string => join(dir, leaf);
   const processes = (): number[] => readPids(file('cgroup.procs'));
@@ -111,6 +118,8 @@ function openV2Cgroup(name: string, dir: string): Cgroup {
       return readKeyed(file('cpu.stat'), 'usage_usec') * 1000;
     },
     processes,
+    limitFiles: (): CgroupLimitFile[] => V2_LIMIT_FILES.map(([controller, leaf]) => limitFile(controller, file(leaf))),
+    insideView: () => ({ version: 2, dirs: [], options: [], links: [] }),
     killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
       if (signal === 'SIGKILL' && existsSync(file('cgroup.kill'))) {
         writeCgroupFile(file('cgroup.kill'), '1');
@@ -136,36 +145,8 @@ export function createV2Driver(
   return {
     version: 2,
     containersDir: { dir: parentDir, parent: root },
-    create(name: string, limits: ResourceLimits): Cgroup {
-      assertValidName(name);
-      assertValidLimits(limits);
-      const available = readControllerList(join(root, 'cgroup.controllers'));
-      const missing = controllersFor(limits).filter((controller) => !available.includes(controller));
-      if (missing.length > 0) {
-        throw new Error(
-          `cgroup v2: cannot apply the limits: the ${missing.join(' and ')} controller is not available in ${join(root, 'cgroup.controllers')} (it lists: ${available.join(' ') || 'nothing'})`,
-        );
-      }
-      const dir = dirFor(name);
-      if (existsSync(dir)) throw new Error(`cgroup: "${name}" already exists (${dir})`);
-
-      const toEnable = WANTED_CONTROLLERS.filter((controller) => available.includes(controller));
-      enableControllers(root, toEnable);
-      makeParentDir(parentDir);
-      enableControllers(parentDir, toEnable);
-      makeCgroupDir(dir, name);
-      try {
-        applyLimits(dir, limits);
-        attachDevices(dir, allowedDevices);
-      } catch (err) {
-        try {
-          removeCgroupDirs([dir]);
-        } catch {
-          // The original failure is the one worth reporting.
-        }
-        throw err;
-      }
-      return openV2Cgroup(name, dir);
+    create(name: string, limits: ResourceLimits, tracer?: CgroupTracer): Cgroup {
+      return withCgroupTracer(tracer, () => createNow(name, limits));
     },
     open(name: string): Cgroup | null {
       if (!isValidName(name) || !existsSync(dirFor(name))) return null;
@@ -175,4 +156,36 @@ export function createV2Driver(
       return listCgroupNames(parentDir);
     },
   };
+
+  function createNow(name: string, limits: ResourceLimits): Cgroup {
+    assertValidName(name);
+    assertValidLimits(limits);
+    const available = readControllerList(join(root, 'cgroup.controllers'));
+    const missing = controllersFor(limits).filter((controller) => !available.includes(controller));
+    if (missing.length > 0) {
+      throw new Error(
+        `cgroup v2: cannot apply the limits: the ${missing.join(' and ')} controller is not available in ${join(root, 'cgroup.controllers')} (it lists: ${available.join(' ') || 'nothing'})`,
+      );
+    }
+    const dir = dirFor(name);
+    if (existsSync(dir)) throw new Error(`cgroup: "${name}" already exists (${dir})`);
+
+    const toEnable = WANTED_CONTROLLERS.filter((controller) => available.includes(controller));
+    enableControllers(root, toEnable);
+    makeParentDir(parentDir);
+    enableControllers(parentDir, toEnable);
+    makeCgroupDir(dir, name);
+    try {
+      applyLimits(dir, limits);
+      attachDevices(dir, allowedDevices);
+    } catch (err) {
+      try {
+        removeCgroupDirs([dir]);
+      } catch {
+        // The original failure is the one worth reporting.
+      }
+      throw err;
+    }
+    return openV2Cgroup(name, dir);
+  }
 }
