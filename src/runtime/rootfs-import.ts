@@ -173,8 +173,6 @@ export async function importRootfs(file: string, name = nameFromTarball(file)): 
     throw new UsageError(`invalid rootfs name "${name}": use letters, digits, '.', '_' and '-' (--name NAME)`);
   }
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
-  // Before anything is made: node-tar calls a file of no bytes an unrecognised archive.
-  if (statSync(file).size === 0) throw new UsageError(`${file} is empty`);
   const target = path.join(rootfsLibrary, name);
   if (existsSync(target)) throw new UsageError(`a rootfs named ${name} is already imported: remove ${target} or pick --name`);
   mkdirSync(rootfsLibrary, { recursive: true, mode: 0o700 });
