@@ -29,6 +29,8 @@ const runningName = uniqueName('bad');
 const stoppedName = uniqueName('badx');
 const ips = [`10.0.0.${nextIp()}`, `10.0.0.${nextIp()}`];
 
+// Serial: every test checks that the shared state dir is unchanged by a refused command, and
+// another test's run -d (its records, its creation marker) would change it meanwhile.
 test.before(async (t) => {
   t.timeout(180_000);
   const lab = newLab();
@@ -76,7 +78,7 @@ const unknownName: Array<[string, string[]]> = [
   ['stats', ['stats', '--no-stream', ghost]],
 ];
 
-test('an unknown name: exit 2 and one line naming it, for exec, logs, kill, stop, rm, inspect, stats', async (t) => {
+test.serial('an unknown name: exit 2 and one line naming it, for exec, logs, kill, stop, rm, inspect, stats', async (t) => {
   t.timeout(180_000);
   for (const [what, args] of unknownName) {
     const result = await unchanged(t, args);
@@ -89,7 +91,7 @@ test('an unknown name: exit 2 and one line naming it, for exec, logs, kill, stop
 
 // An unknown name among several is docker's way (the others are done, exit 1):
 // test/several-names.test.ts. A malformed one stops everything first.
-test('rm of several names where one is malformed removes none of them', async (t) => {
+test.serial('rm of several names where one is malformed removes none of them', async (t) => {
   t.timeout(180_000);
   const result = await unchanged(t, ['rm', '-f', stoppedName, '../x', runningName]);
   t.is(result.code, 2);
@@ -98,7 +100,7 @@ test('rm of several names where one is malformed removes none of them', async (t
   t.is((await lab().inspect(stoppedName)).state, 'exited', 'the exited container is still recorded');
 });
 
-test('exec into an exited container: non-zero and one line saying it is not running', async (t) => {
+test.serial('exec into an exited container: non-zero and one line saying it is not running', async (t) => {
   t.timeout(180_000);
   for (const args of [['exec', '-T', stoppedName, 'true'], ['exec', '-t', stoppedName, 'true']]) {
     const result = await unchanged(t, args);
@@ -109,7 +111,7 @@ test('exec into an exited container: non-zero and one line saying it is not runn
   }
 });
 
-test('kill and stop of an exited container: exit 2, one line', async (t) => {
+test.serial('kill and stop of an exited container: exit 2, one line', async (t) => {
   t.timeout(180_000);
   for (const args of [['kill', stoppedName], ['stop', '-t', '1', stoppedName]]) {
     const result = await unchanged(t, args);
@@ -119,7 +121,7 @@ test('kill and stop of an exited container: exit 2, one line', async (t) => {
   }
 });
 
-test('kill with an unknown signal: exit 2, one line, and the container still runs', async (t) => {
+test.serial('kill with an unknown signal: exit 2, one line, and the container still runs', async (t) => {
   t.timeout(180_000);
   for (const signal of ['NOPE', 'SIGWHAT', '0', '65', '-9', '']) {
     const result = await unchanged(t, ['kill', runningName, signal]);
@@ -131,7 +133,7 @@ test('kill with an unknown signal: exit 2, one line, and the container still run
   t.is(row?.pid, fixture!.running.pid);
 });
 
-test('rm of a running container without -f: exit 2, one line, and it still runs', async (t) => {
+test.serial('rm of a running container without -f: exit 2, one line, and it still runs', async (t) => {
   t.timeout(180_000);
   const result = await unchanged(t, ['rm', runningName]);
   t.is(result.code, 2);
@@ -144,7 +146,7 @@ test('rm of a running container without -f: exit 2, one line, and it still runs'
   t.deepEqual(residue(lab().dir, runningName).filter((r) => r.startsWith('cgroup')).length > 0, true, 'its cgroup is still there');
 });
 
-test('bad option values (stop -t, logs -n) and a taken name for run -d: exit 2, one line, nothing changed', async (t) => {
+test.serial('bad option values (stop -t, logs -n) and a taken name for run -d: exit 2, one line, nothing changed', async (t) => {
   t.timeout(180_000);
   for (const args of [['stop', '-t', 'soon', runningName], ['stop', '-t', '-1', runningName], ['logs', '-n', 'many', runningName]]) {
     const result = await unchanged(t, args);
@@ -158,7 +160,7 @@ test('bad option values (stop -t, logs -n) and a taken name for run -d: exit 2, 
   t.is(taken.stdout, '');
 });
 
-test('the fixture is intact at the end (nothing leaked into its records)', async (t) => {
+test.serial('the fixture is intact at the end (nothing leaked into its records)', async (t) => {
   t.timeout(180_000);
   // Runs alongside the others; re-reads what setup saw.
   const info = await lab().inspect(runningName);
@@ -167,7 +169,7 @@ test('the fixture is intact at the end (nothing leaked into its records)', async
   t.deepEqual(await settle(() => residue(lab().dir, stoppedName).filter((r) => !r.startsWith('state dir'))), []);
 });
 
-test('run -d that cannot start: one line, the foreground form\'s status and wording, and nothing left', async (t) => {
+test.serial('run -d that cannot start: one line, the foreground form\'s status and wording, and nothing left', async (t) => {
   t.timeout(180_000);
   const work = mkdtempSync(path.join(tmpdir(), 'ctr-tui-badrun-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -198,7 +200,7 @@ test('run -d that cannot start: one line, the foreground form\'s status and word
   }
 });
 
-test('a name that is a path never reaches outside the state dir: exit 2, one line, and the process it names lives on', async (t) => {
+test.serial('a name that is a path never reaches outside the state dir: exit 2, one line, and the process it names lives on', async (t) => {
   t.timeout(180_000);
   // Beside the state dir: a directory with a state.json that names an unrelated host process as a running container.
   const outside = mkdtempSync(`${lab().dir}-outside-`);
