@@ -9,7 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
-  assertSandboxed, cgroupDirsOf, cliArgv, killCgroup, linkExists, processesIn, repoRoot, runCli, uniqueName, waitUntil,
+  assertSandboxed, cgroupDirsOf, cliArgv, linkExists, processesIn, repoRoot, runCli, TestContainers, waitUntil,
 } from './helpers/container.js';
 import { Keys, pressUntil, spawnScreen, type Screen, type ScreenPredicate } from './helpers/screen.js';
 
@@ -19,7 +19,7 @@ const ROWS = 30;
 const START_MS = 30_000;
 const STEP_MS = 15_000;
 
-const names = new Set<string>();
+const containers = new TestContainers();
 
 test.before(() => {
   assertSandboxed();
@@ -40,23 +40,6 @@ function leftovers(name: string, stateDir: string): string[] {
     ...(linkExists(`ctr-${name}`) ? [`link ctr-${name}`] : []),
     ...(existsSync(path.join(stateDir, name)) ? [`state ${path.join(stateDir, name)}`] : []),
   ];
-}
-
-/** Removes container `name` whatever happened: rm -f through the CLI, then a kill of its cgroup. */
-async function removeContainer(name: string, stateDir: string): Promise<void> {
-  await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
-  if (processesIn(name).length) {
-    killCgroup(name);
-    await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
-  }
-}
-
-/** A container name for this test, removed in teardown (even when the test fails). */
-function containerName(t: ExecutionContext, stateDir: string, prefix: string): string {
-  const name = uniqueName(prefix);
-  names.add(name);
-  t.teardown(() => removeContainer(name, stateDir));
-  return name;
 }
 
 /** The dashboard on a 100x30 terminal; closed in teardown if the test did not quit it. */
@@ -134,7 +117,7 @@ async function confirm(screen: Screen, title: string, done: ScreenPredicate, wha
 test.serial('the form creates a container; K kills it, d deletes it, q quits with none running', async (t) => {
   t.timeout(120_000);
   const stateDir = stateDirFor(t);
-  const name = containerName(t, stateDir, 'dfm');
+  const name = containers.name(t, stateDir, 'dfm');
   const screen = openDashboard(t, stateDir);
 
   await screen.waitFor('Containers (0)', START_MS);
@@ -164,7 +147,7 @@ test.serial('the form creates a container; K kills it, d deletes it, q quits wit
 test.serial('attach, an OOM kill in the shell, the banner, the split view, and q with a container still running', async (t) => {
   t.timeout(180_000);
   const stateDir = stateDirFor(t);
-  const name = containerName(t, stateDir, 'dat');
+  const name = containers.name(t, stateDir, 'dat');
   const screen = openDashboard(t, stateDir);
 
   await screen.waitFor('Containers (0)', START_MS);
@@ -208,7 +191,7 @@ test.serial('attach, an OOM kill in the shell, the banner, the split view, and q
   t.regex(screen.screen(), new RegExp(`still running \\(${escape(name)}\\)`));
   t.is((await screen.exited).exitCode, 0);
 
-  await removeContainer(name, stateDir);
+  await TestContainers.remove(name, stateDir);
   await waitUntil(() => leftovers(name, stateDir).length === 0, `${name} cleaned up`, 10_000).catch(() => undefined);
   t.deepEqual(leftovers(name, stateDir), []);
 });
@@ -216,7 +199,7 @@ test.serial('attach, an OOM kill in the shell, the banner, the split view, and q
 test.serial('a container made in another terminal after the dashboard opened: its OOM kill shows live, and its life in the event log', async (t) => {
   t.timeout(180_000);
   const stateDir = stateDirFor(t);
-  const name = containerName(t, stateDir, 'dao');
+  const name = containers.name(t, stateDir, 'dao');
   const screen = openDashboard(t, stateDir);
   await screen.waitFor('Containers (0)', START_MS);
 
@@ -267,11 +250,4 @@ test.serial('a terminal below 80x24 shows "terminal too small"; back at 100x30 t
   t.is((await screen.exited).exitCode, 0);
 });
 
-test.after.always('nothing is left behind', async () => {
-  const left: string[] = [];
-  for (const name of names) {
-    await waitUntil(() => cgroupDirsOf(name).length === 0 && processesIn(name).length === 0, `${name}'s cgroups gone`, 10_000).catch(() => undefined);
-    left.push(...cgroupDirsOf(name).map((dir) => `cgroup ${dir}`), ...processesIn(name).map((pid) => `process ${pid} of ${name}`));
-  }
-  if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
-});
+test.after.always('nothing is left behind', () => containers.checkNothingLeft());

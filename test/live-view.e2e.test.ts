@@ -6,13 +6,13 @@ import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assertSandboxed, cgroupDirsOf, cliArgv, killCgroup, processesIn, runCli, uniqueName, waitUntil } from './helpers/container.js';
+import { assertSandboxed, cliArgv, killCgroup, processesIn, runCli, TestContainers, uniqueName } from './helpers/container.js';
 import { dashboardCast, simpleCast } from './helpers/cast-generator.js';
 import { Keys, pressUntil, spawnScreen, type Screen } from './helpers/screen.js';
 
 const START_MS = 30_000;
 const STEP_MS = 10_000;
-const names = new Set<string>();
+const containers = new TestContainers();
 
 function tempDir(t: ExecutionContext): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ctr-live-view-'));
@@ -122,7 +122,7 @@ test.serial('a real recording: the dashboard recorded with --record through a re
   const dir = tempDir(t);
   const file = path.join(dir, 'real.cast');
   const name = uniqueName('lvr');
-  names.add(name);
+  containers.track(name);
   const cli = (args: string[]) => runCli(['--state-dir', stateDir, ...args], { timeoutMs: 60_000 });
   t.teardown(async () => {
     await cli(['rm', '-f', name]).catch(() => undefined);
@@ -150,11 +150,4 @@ test.serial('a real recording: the dashboard recorded with --record through a re
   t.is((await screen.exited).exitCode, 0);
 });
 
-test.after.always('nothing is left behind', async () => {
-  const left: string[] = [];
-  for (const name of names) {
-    await waitUntil(() => cgroupDirsOf(name).length === 0 && processesIn(name).length === 0, `${name}'s cgroups gone`, 10_000).catch(() => undefined);
-    left.push(...cgroupDirsOf(name).map((d) => `cgroup ${d}`), ...processesIn(name).map((pid) => `process ${pid} of ${name}`));
-  }
-  if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
-});
+test.after.always('nothing is left behind', () => containers.checkNothingLeft());

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  assertSandboxed, cgroupDirsOf, cliArgv, killCgroup, processesIn, repoRoot, runCli, uniqueName, waitUntil,
+  assertSandboxed, cliArgv, repoRoot, runCli, TestContainers,
 } from './helpers/container.js';
 import { pressUntil, spawnScreen, type Screen } from './helpers/screen.js';
 
@@ -20,7 +20,7 @@ const START_MS = 30_000;
 const STEP_MS = 20_000;
 const MiB = 1024 * 1024;
 
-const names = new Set<string>();
+const containers = new TestContainers();
 const asciinema = spawnSync('asciinema', ['--version'], { encoding: 'utf8' }).status === 0;
 
 test.before(() => {
@@ -31,21 +31,6 @@ function tempDir(t: ExecutionContext, where: string, prefix: string): string {
   const dir = mkdtempSync(path.join(where, prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-async function removeContainer(name: string, stateDir: string): Promise<void> {
-  await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
-  if (processesIn(name).length) {
-    killCgroup(name);
-    await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
-  }
-}
-
-function containerName(t: ExecutionContext, stateDir: string, prefix: string): string {
-  const name = uniqueName(prefix);
-  names.add(name);
-  t.teardown(() => removeContainer(name, stateDir));
-  return name;
 }
 
 function openScreen(t: ExecutionContext, args: string[], cwd = repoRoot): Screen {
@@ -149,7 +134,7 @@ test.serial('dashboard --record: a real OOM kill recorded with markers and a sta
   const stateDir = tempDir(t, '/run', 'ctr-tui-rec-');
   const dir = tempDir(t, '/tmp', 'ctr-tui-rec-');
   const file = path.join(dir, 'lesson.cast');
-  const name = containerName(t, stateDir, 'rco');
+  const name = containers.name(t, stateDir, 'rco');
   const screen = openScreen(t, ['--state-dir', stateDir, 'dashboard', '--record', file]);
   await screen.waitFor('Containers (0)', START_MS);
   await screen.waitFor(/● REC \d\d:\d\d/, STEP_MS, 'the REC sign in the title bar');
@@ -217,7 +202,7 @@ test.serial('record (no command: the dashboard), killed with SIGKILL, leaves a f
   const stateDir = tempDir(t, '/run', 'ctr-tui-rec-');
   const dir = tempDir(t, '/tmp', 'ctr-tui-rec-');
   const file = path.join(dir, 'killed.cast');
-  const name = containerName(t, stateDir, 'rck');
+  const name = containers.name(t, stateDir, 'rck');
   const screen = openScreen(t, ['--state-dir', stateDir, 'record', '-o', file]);
   await screen.waitFor(/● REC/, START_MS, 'the REC sign');
   t.is((await runCli(['--state-dir', stateDir, 'run', '-d', '--name', name, '--memory', '32M', '--no-net', '--', 'sleep', '300'], { timeoutMs: 60_000 })).code, 0);
@@ -284,7 +269,7 @@ test.serial('record -- run: a shell in a container on a pty, keys passed through
   const stateDir = tempDir(t, '/run', 'ctr-tui-rec-');
   const dir = tempDir(t, '/tmp', 'ctr-tui-rec-');
   const file = path.join(dir, 'shell.cast');
-  const name = containerName(t, stateDir, 'rcr');
+  const name = containers.name(t, stateDir, 'rcr');
   const screen = openScreen(t, ['--state-dir', stateDir, 'record', '-o', file, '--title', 'OOM lesson', '--', 'run', '--name', name, '--memory', '32M', '--no-net']);
   await screen.waitFor(new RegExp(`@${name}:\\S*[#$] *$`, 'm'), START_MS, 'the shell prompt');
   screen.type('echo sum-$((6*7))\r');
@@ -309,11 +294,4 @@ test.serial('record -- run: a shell in a container on a pty, keys passed through
   }
 });
 
-test.after.always('nothing is left behind', async () => {
-  const left: string[] = [];
-  for (const name of names) {
-    await waitUntil(() => cgroupDirsOf(name).length === 0 && processesIn(name).length === 0, `${name}'s cgroups gone`, 10_000).catch(() => undefined);
-    left.push(...cgroupDirsOf(name).map((dir) => `cgroup ${dir}`), ...processesIn(name).map((pid) => `process ${pid} of ${name}`));
-  }
-  if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
-});
+test.after.always('nothing is left behind', () => containers.checkNothingLeft());

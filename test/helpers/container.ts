@@ -497,3 +497,44 @@ export function runHost(file: string, args: string[], timeoutMs = 10_000): Promi
     });
   });
 }
+
+/**
+ * The containers an end-to-end test file makes through the CLI: each removed in its test's
+ * teardown whatever happened (rm -f, then a kill of its cgroup), and all of them checked gone
+ * once the file is done.
+ */
+export class TestContainers {
+  private readonly names = new Set<string>();
+
+  /** Removes container `name` whatever happened: rm -f through the CLI, then a kill of its cgroup. */
+  static async remove(name: string, stateDir: string): Promise<void> {
+    await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
+    if (processesIn(name).length) {
+      killCgroup(name);
+      await runCli(['--state-dir', stateDir, 'rm', '-f', name], { timeoutMs: 20_000 }).catch(() => undefined);
+    }
+  }
+
+  /** A container name for this test, removed in teardown (even when the test fails). */
+  name(t: ExecutionContext, stateDir: string, prefix: string): string {
+    const name = this.track(uniqueName(prefix));
+    t.teardown(() => TestContainers.remove(name, stateDir));
+    return name;
+  }
+
+  /** A name whose removal the test sees to itself, checked gone at the end all the same. */
+  track(name: string): string {
+    this.names.add(name);
+    return name;
+  }
+
+  /** Throws naming every cgroup and process of these containers still there (after up to 10 s each). */
+  async checkNothingLeft(): Promise<void> {
+    const left: string[] = [];
+    for (const name of this.names) {
+      await waitUntil(() => cgroupDirsOf(name).length === 0 && processesIn(name).length === 0, `${name}'s cgroups gone`, 10_000).catch(() => undefined);
+      left.push(...cgroupDirsOf(name).map((dir) => `cgroup ${dir}`), ...processesIn(name).map((pid) => `process ${pid} of ${name}`));
+    }
+    if (left.length) throw new Error(`left behind: ${left.join(', ')}`);
+  }
+}
