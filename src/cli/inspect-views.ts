@@ -1,6 +1,6 @@
 import { UsageError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { anatomyText, traceLines } from './anatomy-text.js';
+import { anatomyText, traceLines } from '../ui/anatomy-text.js';
 
 export interface InspectOptions {
   anatomy?: boolean;

@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { AnatomyPanelView } from '../ui/model.js';
-import { anatomySections, sectionLines, sectionTitles } from '../cli/anatomy-text.js';
+import { anatomySections, sectionLines, sectionTitles } from '../ui/anatomy-text.js';
 
 /** At most this often: reading every section (netlink dumps included) costs a few ms. */
 const minIntervalMs = 1000;

@@ -1,8 +1,8 @@
 // A fake anatomy (the shape the runtime reads live), for the view's tests only: sections are
-// made from it by the real formatters (src/cli/anatomy-text.ts), as the dashboard's sampler does.
+// made from it by the real formatters (src/ui/anatomy-text.ts), as the dashboard's sampler does.
 import type { ContainerAnatomy } from '../../src/runtime/anatomy/index.js';
 import type { BirthTrace } from '../../src/runtime/birth-trace.js';
-import { anatomySections, sectionLines, sectionTitles } from '../../src/cli/anatomy-text.js';
+import { anatomySections, sectionLines, sectionTitles } from '../../src/ui/anatomy-text.js';
 import type { AnatomyPanelView } from '../../src/ui/model.js';
 import { NOW } from './_fixtures.js';
 

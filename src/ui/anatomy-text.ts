@@ -5,7 +5,7 @@
  */
 import type { BirthTrace } from '../runtime/birth-trace.js';
 import type { ContainerAnatomy, LinkEntry } from '../runtime/anatomy/index.js';
-import { formatBytesLong } from '../ui/format.js';
+import { formatBytesLong } from './format.js';
 
 export const anatomySections = ['namespaces', 'cgroup', 'mounts', 'network', 'processes', 'security', 'trace'] as const;
 export type AnatomySection = (typeof anatomySections)[number];
